@@ -1,0 +1,38 @@
+//! Test support for libcloud drivers: the conformance suites, a fixture-replay transport, and
+//! helpers for fixture and live tests.
+//!
+//! Every driver crate takes this crate as a dev-dependency:
+//!
+//! - [`conformance`] holds one suite per API ([`conformance::storage`],
+//!   [`conformance::compute`], [`conformance::dns`], [`conformance::loadbalancer`]). Each
+//!   behaviour is one public async function taking the driver, so a test can run a single case;
+//!   each suite's `run` picks the cases the driver's capabilities allow, runs them all, prints one
+//!   line per case and panics at the end listing every failure.
+//! - [`replay::Replay`] is a [`Transport`](libcloud_core::Transport) that serves scripted
+//!   responses (often Apache Libcloud's recorded fixtures) and records every request it was sent,
+//!   so a test can assert both what the driver parsed and what it asked for.
+//! - [`fixtures`] finds those recorded responses, and [`require_fixtures!`] skips a test with a
+//!   printed reason where they are absent.
+//! - [`live`] finds emulator endpoints from the environment; [`require_live!`] skips without
+//!   one, or fails when `LIBCLOUD_REQUIRE_LIVE=1` says the servers must be there.
+//!
+//! This is test support: it panics freely (its assertions are panics) but never pulls in an
+//! HTTP client.
+//!
+//! ```no_run
+//! # async fn demo(driver: &dyn libcloud_core::StorageDriver) {
+//! libcloud_testkit::conformance::storage::run(driver).await;
+//! # }
+//! ```
+#![allow(clippy::unwrap_used)]
+// `libcloud_core::Error` is the error type of every driver call; its size is core's choice.
+#![allow(clippy::result_large_err)]
+
+pub mod conformance;
+pub mod fixtures;
+pub mod live;
+pub mod replay;
+
+pub use conformance::{CaseResult, Failure, Outcome, Report};
+pub use live::unique_name;
+pub use replay::{RecordedRequest, Replay, Route};
