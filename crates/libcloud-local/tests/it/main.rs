@@ -1,0 +1,11 @@
+//! Integration tests of the local-folder storage driver.
+#![allow(clippy::unwrap_used, clippy::result_large_err)]
+
+mod bad_names;
+mod containers;
+mod links;
+mod listing;
+mod metadata;
+mod ranges;
+mod support;
+mod uploads;
