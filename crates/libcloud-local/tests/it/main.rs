@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::result_large_err)]
 
 mod bad_names;
+mod conformance;
 mod containers;
 mod links;
 mod listing;
