@@ -467,7 +467,11 @@ pub trait ComputeDriver: Send + Sync + std::fmt::Debug {
     }
 
     /// Registers an existing OpenSSH public key.
-    async fn import_key_pair_from_string(&self, _name: &str, _key_material: &str) -> Result<KeyPair> {
+    async fn import_key_pair_from_string(
+        &self,
+        _name: &str,
+        _key_material: &str,
+    ) -> Result<KeyPair> {
         Err(Error::unsupported("import_key_pair_from_string"))
     }
 
@@ -587,7 +591,10 @@ pub trait ComputeDriverExt: ComputeDriver {
                         ErrorKind::Provider {
                             code: node.state.as_str().to_string(),
                         },
-                        format!("node {} is {} while waiting for it to run", node.id, node.state),
+                        format!(
+                            "node {} is {} while waiting for it to run",
+                            node.id, node.state
+                        ),
                     )
                     .with_operation("wait_until_running"));
                 }
@@ -622,7 +629,8 @@ pub trait ComputeDriverExt: ComputeDriver {
     /// (Libcloud's `import_key_pair_from_file`).
     async fn import_key_pair_from_file(&self, name: &str, path: &Path) -> Result<KeyPair> {
         let material = tokio::fs::read_to_string(path).await?;
-        self.import_key_pair_from_string(name, material.trim()).await
+        self.import_key_pair_from_string(name, material.trim())
+            .await
     }
 }
 

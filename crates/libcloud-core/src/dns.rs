@@ -359,13 +359,14 @@ pub fn export_bind(zone: &Zone, records: &[Record], now: SystemTime) -> Result<S
             | RecordType::Mx
             | RecordType::Ptr
             | RecordType::Srv
-            | RecordType::Ns => {
-                if !data.ends_with('.') {
-                    data.push('.');
-                }
+            | RecordType::Ns
+                if !data.ends_with('.') =>
+            {
+                data.push('.');
             }
             RecordType::Txt | RecordType::Spf => {
-                let already_quoted = data.len() >= 2 && data.starts_with('"') && data.ends_with('"');
+                let already_quoted =
+                    data.len() >= 2 && data.starts_with('"') && data.ends_with('"');
                 if data.contains(' ') && !already_quoted {
                     data = format!("\"{}\"", data.replace('"', "\\\""));
                 }
@@ -373,11 +374,9 @@ pub fn export_bind(zone: &Zone, records: &[Record], now: SystemTime) -> Result<S
             _ => {}
         }
         let _ = match (record.record_type, record.priority) {
-            (RecordType::Mx | RecordType::Srv, Some(p)) => writeln!(
-                out,
-                "{name}\t{ttl}\tIN\t{}\t{p} {data}",
-                record.record_type
-            ),
+            (RecordType::Mx | RecordType::Srv, Some(p)) => {
+                writeln!(out, "{name}\t{ttl}\tIN\t{}\t{p} {data}", record.record_type)
+            }
             _ => writeln!(out, "{name}\t{ttl}\tIN\t{}\t{data}", record.record_type),
         };
     }
@@ -396,25 +395,23 @@ pub fn validate_record_data(record_type: RecordType, data: &str) -> Result<()> {
         return bad("it is empty");
     }
     match record_type {
-        RecordType::A => {
-            if data.parse::<std::net::Ipv4Addr>().is_err() {
-                return bad("expected an IPv4 address");
-            }
+        RecordType::A if data.parse::<std::net::Ipv4Addr>().is_err() => {
+            return bad("expected an IPv4 address");
         }
-        RecordType::Aaaa => {
-            if data.parse::<std::net::Ipv6Addr>().is_err() {
-                return bad("expected an IPv6 address");
-            }
+        RecordType::Aaaa if data.parse::<std::net::Ipv6Addr>().is_err() => {
+            return bad("expected an IPv6 address");
         }
-        RecordType::Cname | RecordType::Ns | RecordType::Mx | RecordType::Ptr | RecordType::Dname => {
-            if !is_hostname(data) {
-                return bad("expected a host name");
-            }
+        RecordType::Cname
+        | RecordType::Ns
+        | RecordType::Mx
+        | RecordType::Ptr
+        | RecordType::Dname
+            if !is_hostname(data) =>
+        {
+            return bad("expected a host name");
         }
-        RecordType::Txt | RecordType::Spf => {
-            if data.len() > 4096 {
-                return bad("longer than 4096 characters");
-            }
+        RecordType::Txt | RecordType::Spf if data.len() > 4096 => {
+            return bad("longer than 4096 characters");
         }
         _ => {}
     }

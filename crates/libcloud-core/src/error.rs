@@ -148,7 +148,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotEmpty { kind, id } => write!(f, "{kind} {id:?} is not empty"),
             ErrorKind::InvalidCredentials => f.write_str("invalid credentials"),
             ErrorKind::PermissionDenied => f.write_str("permission denied"),
-            ErrorKind::RateLimited { retry_after: Some(d) } => {
+            ErrorKind::RateLimited {
+                retry_after: Some(d),
+            } => {
                 write!(f, "rate limited (retry after {} ms)", d.as_millis())
             }
             ErrorKind::RateLimited { retry_after: None } => f.write_str("rate limited"),
@@ -187,9 +189,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///     "s3: get_container: container \"photos\" not found (HTTP 404)"
 /// );
 /// ```
-#[derive(thiserror::Error)]
-#[error("{}", self.render())]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// The fields of an [`Error`], boxed so that `Result<T, Error>` stays one pointer wide.
+struct Inner {
     kind: ErrorKind,
     message: Option<String>,
     provider: Option<Cow<'static, str>>,
@@ -197,31 +200,45 @@ pub struct Error {
     status: Option<u16>,
     request_id: Option<String>,
     temporary: bool,
-    #[source]
     source: Option<BoxError>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.kind);
-        if let Some(m) = &self.message {
+        d.field("kind", &self.0.kind);
+        if let Some(m) = &self.0.message {
             d.field("message", m);
         }
-        if let Some(p) = &self.provider {
+        if let Some(p) = &self.0.provider {
             d.field("provider", p);
         }
-        if let Some(o) = &self.operation {
+        if let Some(o) = &self.0.operation {
             d.field("operation", o);
         }
-        if let Some(s) = &self.status {
+        if let Some(s) = &self.0.status {
             d.field("status", s);
         }
-        if let Some(r) = &self.request_id {
+        if let Some(r) = &self.0.request_id {
             d.field("request_id", r);
         }
-        d.field("temporary", &self.temporary);
-        if let Some(s) = &self.source {
+        d.field("temporary", &self.0.temporary);
+        if let Some(s) = &self.0.source {
             d.field("source", s);
         }
         d.finish()
@@ -238,7 +255,7 @@ impl Error {
     /// An error of `kind` with no message beyond the kind itself.
     pub fn bare(kind: ErrorKind) -> Self {
         let temporary = kind.is_temporary_by_default();
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: None,
             provider: None,
@@ -247,27 +264,36 @@ impl Error {
             request_id: None,
             temporary,
             source: None,
-        }
+        }))
     }
 
     fn with_message_opt(mut self, message: Option<String>) -> Self {
-        self.message = message;
+        self.0.message = message;
         self
     }
 
     /// `NotFound` for the resource `kind` named `id`.
     pub fn not_found(kind: ResourceKind, id: impl Into<String>) -> Self {
-        Self::bare(ErrorKind::NotFound { kind, id: id.into() })
+        Self::bare(ErrorKind::NotFound {
+            kind,
+            id: id.into(),
+        })
     }
 
     /// `AlreadyExists` for the resource `kind` named `id`.
     pub fn already_exists(kind: ResourceKind, id: impl Into<String>) -> Self {
-        Self::bare(ErrorKind::AlreadyExists { kind, id: id.into() })
+        Self::bare(ErrorKind::AlreadyExists {
+            kind,
+            id: id.into(),
+        })
     }
 
     /// `NotEmpty` for the resource `kind` named `id`.
     pub fn not_empty(kind: ResourceKind, id: impl Into<String>) -> Self {
-        Self::bare(ErrorKind::NotEmpty { kind, id: id.into() })
+        Self::bare(ErrorKind::NotEmpty {
+            kind,
+            id: id.into(),
+        })
     }
 
     /// `InvalidInput` with a message saying what was wrong.
@@ -312,105 +338,105 @@ impl Error {
 
     /// Sets the provider's name (`"s3"`, `"memory"`, ...).
     pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
-        self.provider = Some(provider.into());
+        self.0.provider = Some(provider.into());
         self
     }
 
     /// Sets the operation that failed (`"get_container"`, ...).
     pub fn with_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
-        self.operation = Some(operation.into());
+        self.0.operation = Some(operation.into());
         self
     }
 
     /// Sets the provider operation only if none is set yet.
     pub fn or_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
-        if self.operation.is_none() {
-            self.operation = Some(operation.into());
+        if self.0.operation.is_none() {
+            self.0.operation = Some(operation.into());
         }
         self
     }
 
     /// Sets the provider only if none is set yet.
     pub fn or_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
-        if self.provider.is_none() {
-            self.provider = Some(provider.into());
+        if self.0.provider.is_none() {
+            self.0.provider = Some(provider.into());
         }
         self
     }
 
     /// Sets the HTTP status of the response that carried the error.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Sets the provider's request id, for support tickets and logs.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = Some(request_id.into());
+        self.0.request_id = Some(request_id.into());
         self
     }
 
     /// Says whether trying the same call again may succeed.
     pub fn with_temporary(mut self, temporary: bool) -> Self {
-        self.temporary = temporary;
+        self.0.temporary = temporary;
         self
     }
 
     /// Replaces the message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
+        self.0.message = Some(message.into());
         self
     }
 
     /// Attaches the error that caused this one.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.0.source = Some(source.into());
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The message, if there is one beyond the kind.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// The provider that reported the error.
     pub fn provider(&self) -> Option<&str> {
-        self.provider.as_deref()
+        self.0.provider.as_deref()
     }
 
     /// The operation that failed.
     pub fn operation(&self) -> Option<&str> {
-        self.operation.as_deref()
+        self.0.operation.as_deref()
     }
 
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// The provider's request id, when it gave one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// Whether trying the same call again may succeed.
     pub fn is_temporary(&self) -> bool {
-        self.temporary
+        self.0.temporary
     }
 
     /// Whether this is a `NotFound` error.
     pub fn is_not_found(&self) -> bool {
-        matches!(self.kind, ErrorKind::NotFound { .. })
+        matches!(self.0.kind, ErrorKind::NotFound { .. })
     }
 
     /// How long the provider asked to wait before the next try, for `RateLimited` errors.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.kind {
+        match self.0.kind {
             ErrorKind::RateLimited { retry_after } => retry_after,
             _ => None,
         }
@@ -418,26 +444,26 @@ impl Error {
 
     fn render(&self) -> String {
         let mut out = String::new();
-        if let Some(p) = &self.provider {
+        if let Some(p) = &self.0.provider {
             out.push_str(p);
             out.push_str(": ");
         }
-        if let Some(o) = &self.operation {
+        if let Some(o) = &self.0.operation {
             out.push_str(o);
             out.push_str(": ");
         }
-        out.push_str(&self.kind.to_string());
-        if let Some(m) = &self.message {
+        out.push_str(&self.0.kind.to_string());
+        if let Some(m) = &self.0.message {
             out.push_str(": ");
             out.push_str(m);
         }
-        match (self.status, &self.request_id) {
+        match (self.0.status, &self.0.request_id) {
             (Some(s), Some(r)) => out.push_str(&format!(" (HTTP {s}, request id {r})")),
             (Some(s), None) => out.push_str(&format!(" (HTTP {s})")),
             (None, Some(r)) => out.push_str(&format!(" (request id {r})")),
             (None, None) => {}
         }
-        if let Some(source) = &self.source {
+        if let Some(source) = &self.0.source {
             out.push_str(": ");
             out.push_str(&source.to_string());
         }
@@ -469,6 +495,13 @@ mod tests {
         });
         assert!(err.is_temporary());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn results_stay_small() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+        let err = Error::transport(std::io::Error::other("reset"));
+        assert!(std::error::Error::source(&err).is_some());
     }
 
     #[test]

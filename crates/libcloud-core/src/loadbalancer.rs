@@ -283,7 +283,11 @@ pub trait LoadBalancerDriver: Send + Sync + std::fmt::Debug {
     async fn create_balancer(&self, request: &CreateBalancer) -> Result<LoadBalancer>;
 
     /// Changes a balancer's name, algorithm, protocol or port.
-    async fn update_balancer(&self, _balancer: &LoadBalancer, _changes: &UpdateBalancer) -> Result<LoadBalancer> {
+    async fn update_balancer(
+        &self,
+        _balancer: &LoadBalancer,
+        _changes: &UpdateBalancer,
+    ) -> Result<LoadBalancer> {
         Err(Error::unsupported("update_balancer"))
     }
 
@@ -291,7 +295,11 @@ pub trait LoadBalancerDriver: Send + Sync + std::fmt::Debug {
     async fn destroy_balancer(&self, balancer: &LoadBalancer) -> Result<()>;
 
     /// Adds a member; returns it with its id.
-    async fn balancer_attach_member(&self, balancer: &LoadBalancer, member: &Member) -> Result<Member>;
+    async fn balancer_attach_member(
+        &self,
+        balancer: &LoadBalancer,
+        member: &Member,
+    ) -> Result<Member>;
 
     /// Removes a member.
     async fn balancer_detach_member(&self, balancer: &LoadBalancer, member: &Member) -> Result<()>;
@@ -305,12 +313,19 @@ pub trait LoadBalancerDriver: Send + Sync + std::fmt::Debug {
 pub trait LoadBalancerDriverExt: LoadBalancerDriver {
     /// Adds a compute node as a member: by its id where the driver balances by node, else by its
     /// first public address on the balancer's port (Libcloud's `balancer_attach_compute_node`).
-    async fn balancer_attach_compute_node(&self, balancer: &LoadBalancer, node: &Node) -> Result<Member> {
+    async fn balancer_attach_compute_node(
+        &self,
+        balancer: &LoadBalancer,
+        node: &Node,
+    ) -> Result<Member> {
         let member = if self.capabilities().members_by_node {
             Member::node(node.id.clone())
         } else {
             let ip = node.public_ips.first().ok_or_else(|| {
-                Error::invalid_input(format!("node {} has no public address to balance to", node.id))
+                Error::invalid_input(format!(
+                    "node {} has no public address to balance to",
+                    node.id
+                ))
             })?;
             Member::new(ip.to_string(), balancer.port)
         };

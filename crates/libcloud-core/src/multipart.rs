@@ -121,21 +121,25 @@ impl<U: MultipartUpload> AbortGuard<U> {
 
 impl<U: MultipartUpload> Drop for AbortGuard<U> {
     fn drop(&mut self) {
-        if self.armed.load(Ordering::SeqCst) {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let upload = self.upload.clone();
-                handle.spawn(async move {
-                    if let Err(e) = upload.abort().await {
-                        tracing::warn!(error = %e, "aborting a dropped multipart upload failed");
-                    }
-                });
-            }
+        if self.armed.load(Ordering::SeqCst)
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let upload = self.upload.clone();
+            handle.spawn(async move {
+                if let Err(e) = upload.abort().await {
+                    tracing::warn!(error = %e, "aborting a dropped multipart upload failed");
+                }
+            });
         }
     }
 }
 
 /// Reads up to `size` bytes from the stream, keeping what is left of the last chunk in `carry`.
-async fn read_part(stream: &mut ByteStream, carry: &mut Bytes, size: usize) -> Result<(Bytes, bool)> {
+async fn read_part(
+    stream: &mut ByteStream,
+    carry: &mut Bytes,
+    size: usize,
+) -> Result<(Bytes, bool)> {
     let mut buf = BytesMut::new();
     loop {
         if !carry.is_empty() {
@@ -179,7 +183,16 @@ pub async fn write_multipart<T: MultipartTarget>(
         upload: upload.clone(),
         armed: AtomicBool::new(true),
     };
-    let result = run_parts(&upload, body, carry, first, base, size_hint.is_some(), config).await;
+    let result = run_parts(
+        &upload,
+        body,
+        carry,
+        first,
+        base,
+        size_hint.is_some(),
+        config,
+    )
+    .await;
     match result {
         Ok(parts) => {
             let object = upload.complete(parts).await;
@@ -341,7 +354,9 @@ mod tests {
     async fn small_bodies_go_in_one_put() {
         let rec = Arc::new(Recorder::default());
         let (body, data) = chunks(99, 7);
-        let obj = write_multipart(&Target(rec.clone()), body, None, &config()).await.unwrap();
+        let obj = write_multipart(&Target(rec.clone()), body, None, &config())
+            .await
+            .unwrap();
         assert_eq!(obj.size, 99);
         assert_eq!(&rec.parts.lock().unwrap()[&0][..], &data[..]);
     }
@@ -350,7 +365,9 @@ mod tests {
     async fn large_bodies_are_split_in_order_with_bounded_concurrency() {
         let rec = Arc::new(Recorder::default());
         let (body, data) = chunks(1050, 33);
-        let obj = write_multipart(&Target(rec.clone()), body, None, &config()).await.unwrap();
+        let obj = write_multipart(&Target(rec.clone()), body, None, &config())
+            .await
+            .unwrap();
         assert_eq!(obj.size, 1050);
         let parts = rec.parts.lock().unwrap();
         assert_eq!(parts.len(), 11);
@@ -368,7 +385,9 @@ mod tests {
             ..Default::default()
         });
         let (body, _) = chunks(1000, 100);
-        let err = write_multipart(&Target(rec.clone()), body, None, &config()).await.unwrap_err();
+        let err = write_multipart(&Target(rec.clone()), body, None, &config())
+            .await
+            .unwrap_err();
         assert_eq!(*err.kind(), crate::ErrorKind::Transport);
         assert!(rec.aborted.load(Ordering::SeqCst));
         assert!(!rec.completed.load(Ordering::SeqCst));
@@ -382,7 +401,11 @@ mod tests {
             Err(Error::transport(std::io::Error::other("source broke"))),
         ];
         let body = byte_stream(futures::stream::iter(pieces));
-        assert!(write_multipart(&Target(rec.clone()), body, None, &config()).await.is_err());
+        assert!(
+            write_multipart(&Target(rec.clone()), body, None, &config())
+                .await
+                .is_err()
+        );
         assert!(rec.aborted.load(Ordering::SeqCst));
     }
 

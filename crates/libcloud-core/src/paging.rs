@@ -94,9 +94,8 @@ mod tests {
 
     #[tokio::test]
     async fn stops_on_a_repeated_token() {
-        let mut s = paginate(|_t: Option<&'static str>| async {
-            Ok(Page::new(vec![1], Some("same")))
-        });
+        let mut s =
+            paginate(|_t: Option<&'static str>| async { Ok(Page::new(vec![1], Some("same"))) });
         assert_eq!(s.next().await.unwrap().unwrap(), 1);
         let err = s.next().await.unwrap().unwrap_err();
         assert_eq!(*err.kind(), ErrorKind::MalformedResponse);

@@ -79,12 +79,12 @@ impl ByteRange {
     /// A range from `start` up to `end` (exclusive). An empty or inverted range is
     /// [`ErrorKind::InvalidInput`], as Libcloud's `ValueError`.
     pub fn new(start: u64, end: Option<u64>) -> Result<Self> {
-        if let Some(end) = end {
-            if end <= start {
-                return Err(Error::invalid_input(format!(
-                    "byte range end ({end}) must be greater than start ({start})"
-                )));
-            }
+        if let Some(end) = end
+            && end <= start
+        {
+            return Err(Error::invalid_input(format!(
+                "byte range end ({end}) must be greater than start ({start})"
+            )));
         }
         Ok(ByteRange { start, end })
     }
@@ -316,7 +316,12 @@ pub trait StorageDriver: Send + Sync + std::fmt::Debug {
 
     /// A URL that gives read access to the object for `expires` without credentials: a presigned
     /// URL or a CDN URL (Libcloud's `get_object_cdn_url`).
-    async fn get_object_cdn_url(&self, _container: &str, _name: &str, _expires: Duration) -> Result<String> {
+    async fn get_object_cdn_url(
+        &self,
+        _container: &str,
+        _name: &str,
+        _expires: Duration,
+    ) -> Result<String> {
         Err(Error::unsupported("get_object_cdn_url"))
     }
 
@@ -348,8 +353,14 @@ pub trait StorageDriverExt: StorageDriver {
     }
 
     /// Every object under `prefix`, collected.
-    async fn list_container_objects(&self, container: &str, prefix: Option<&str>) -> Result<Vec<Object>> {
-        self.iterate_container_objects(container, prefix).try_collect().await
+    async fn list_container_objects(
+        &self,
+        container: &str,
+        prefix: Option<&str>,
+    ) -> Result<Vec<Object>> {
+        self.iterate_container_objects(container, prefix)
+            .try_collect()
+            .await
     }
 
     /// Stores `data` as an object.
@@ -375,7 +386,8 @@ pub trait StorageDriverExt: StorageDriver {
     ) -> Result<Object> {
         let file = tokio::fs::File::open(path).await?;
         let stream = file_stream(file);
-        self.upload_object_via_stream(container, name, stream, options).await
+        self.upload_object_via_stream(container, name, stream, options)
+            .await
     }
 
     /// A range of an object as a stream (Libcloud's `download_object_range_as_stream`; `end`
@@ -388,11 +400,19 @@ pub trait StorageDriverExt: StorageDriver {
         end: Option<u64>,
     ) -> Result<ByteStream> {
         let range = ByteRange::new(start, end)?;
-        Ok(self.download_object_as_stream(container, name, Some(range)).await?.stream)
+        Ok(self
+            .download_object_as_stream(container, name, Some(range))
+            .await?
+            .stream)
     }
 
     /// A whole object in memory, refusing more than `limit` bytes.
-    async fn download_object_as_bytes(&self, container: &str, name: &str, limit: usize) -> Result<Bytes> {
+    async fn download_object_as_bytes(
+        &self,
+        container: &str,
+        name: &str,
+        limit: usize,
+    ) -> Result<Bytes> {
         self.download_object_as_stream(container, name, None)
             .await?
             .bytes(limit)
@@ -416,7 +436,11 @@ pub trait StorageDriverExt: StorageDriver {
         overwrite: bool,
     ) -> Result<PathBuf> {
         let mut target = destination.to_path_buf();
-        if tokio::fs::metadata(&target).await.map(|m| m.is_dir()).unwrap_or(false) {
+        if tokio::fs::metadata(&target)
+            .await
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+        {
             let base = name.rsplit('/').next().unwrap_or(name);
             if base.is_empty() || base == "." || base == ".." {
                 return Err(Error::invalid_input(format!(
@@ -426,13 +450,14 @@ pub trait StorageDriverExt: StorageDriver {
             target.push(base);
         }
         if !overwrite && tokio::fs::try_exists(&target).await? {
-            return Err(Error::already_exists(
-                ResourceKind::Other,
-                target.display().to_string(),
-            )
-            .with_message("destination exists and overwrite is false"));
+            return Err(
+                Error::already_exists(ResourceKind::Other, target.display().to_string())
+                    .with_message("destination exists and overwrite is false"),
+            );
         }
-        let download = self.download_object_as_stream(container, name, range).await?;
+        let download = self
+            .download_object_as_stream(container, name, range)
+            .await?;
         let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -459,14 +484,14 @@ pub trait StorageDriverExt: StorageDriver {
             }
             file.flush().await?;
             file.sync_all().await?;
-            if let Some(expected) = expected_len {
-                if written != expected {
-                    return Err(Error::new(
-                        ErrorKind::Transport,
-                        format!("download ended after {written} of {expected} bytes"),
-                    )
-                    .with_operation("download_to_path"));
-                }
+            if let Some(expected) = expected_len
+                && written != expected
+            {
+                return Err(Error::new(
+                    ErrorKind::Transport,
+                    format!("download ended after {written} of {expected} bytes"),
+                )
+                .with_operation("download_to_path"));
             }
             if let (true, Some(expected)) = (check_md5, expected_hash) {
                 let actual = md5.hex();
@@ -512,5 +537,8 @@ fn temp_path_in(dir: &Path) -> PathBuf {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!(".libcloud-download-{}-{nanos:x}-{n}.part", std::process::id()))
+    dir.join(format!(
+        ".libcloud-download-{}-{nanos:x}-{n}.part",
+        std::process::id()
+    ))
 }

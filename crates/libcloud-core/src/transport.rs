@@ -139,7 +139,12 @@ mod tests {
 
     #[test]
     fn redacts_userinfo_and_signatures() {
-        let uri: http::Uri = "http://user:pw@host:9000/p?Signature=s&a=b&token".parse().unwrap();
-        assert_eq!(redact_uri(&uri), "http://host:9000/p?Signature=REDACTED&a=b&token=REDACTED");
+        let uri: http::Uri = "http://user:pw@host:9000/p?Signature=s&a=b&token"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redact_uri(&uri),
+            "http://host:9000/p?Signature=REDACTED&a=b&token=REDACTED"
+        );
     }
 }
