@@ -618,6 +618,14 @@ impl ComputeDriver for MemoryCompute {
         Ok(catalogue_images())
     }
 
+    async fn get_image(&self, image_id: &str) -> Result<NodeImage> {
+        catalogue_images()
+            .into_iter()
+            .find(|i| i.id == image_id)
+            .ok_or_else(|| Error::not_found(ResourceKind::Image, image_id))
+            .map_err(context("get_image"))
+    }
+
     async fn list_locations(&self) -> Result<Vec<NodeLocation>> {
         Ok(catalogue_locations())
     }
