@@ -1,0 +1,56 @@
+//! One async Rust API over the clouds' compute, object storage, load balancers and DNS.
+//!
+//! `libcloud` is the facade of a family of crates: [`libcloud_core`] holds the traits and models,
+//! and one crate per provider implements them. This crate re-exports them behind feature flags,
+//! so a program compiles only the providers it uses, and opens drivers by URL or by key/value
+//! configuration through the [`registry`].
+//!
+//! | feature | what it turns on | default |
+//! |---|---|---|
+//! | `local` | [`local::LocalStorage`]: storage on a local folder (`local:///srv/data`) | yes |
+//! | `memory` | [`memory`]: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
+//! | `http` | [`http`]: the default HTTP transport (hyper, rustls with ring) | no |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> libcloud::Result<()> {
+//! use libcloud::prelude::*;
+//!
+//! let storage = libcloud::registry::storage("memory://")?;
+//! storage.create_container("photos").await?;
+//! storage
+//!     .upload_bytes("photos", "cat.txt", Bytes::from_static(b"meow"), &UploadOptions::default())
+//!     .await?;
+//! let objects = storage.list_container_objects("photos", None).await?;
+//! assert_eq!(objects[0].name, "cat.txt");
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use libcloud_core as core;
+pub use libcloud_core::*;
+
+/// Storage on a local folder.
+#[cfg(feature = "local")]
+pub use libcloud_local as local;
+
+/// In-memory drivers for all four APIs.
+#[cfg(feature = "memory")]
+pub use libcloud_memory as memory;
+
+/// The default HTTP transport.
+#[cfg(feature = "http")]
+pub use libcloud_http as http;
+
+pub mod registry;
+
+/// The traits, their conveniences and the models most programs use, in one import.
+pub mod prelude {
+    pub use libcloud_core::{
+        ByteRange, Bytes, ComputeDriver, ComputeDriverExt, CreateBalancer, CreateNode, CreateZone,
+        DnsDriver, DnsDriverExt, Error, ErrorKind, LoadBalancerDriver, LoadBalancerDriverExt,
+        Member, RecordSpec, RecordType, ResourceKind, Result, StorageDriver, StorageDriverExt,
+        UploadOptions, WaitOptions,
+    };
+}

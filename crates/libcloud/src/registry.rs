@@ -1,0 +1,453 @@
+//! Opens drivers from a URL or a key/value configuration.
+//!
+//! A URL's scheme names the provider; the rest becomes its options:
+//!
+//! | URL | opens |
+//! |---|---|
+//! | `memory://` | a new in-memory cloud |
+//! | `memory://NAME` | the in-memory cloud called NAME, shared by everything in the process that opens it |
+//! | `local:///srv/data` | the folder `/srv/data` (created if missing) |
+//! | `local:relative/dir` | a folder relative to the working directory |
+//!
+//! The same drivers open from key/value pairs, as read from a config file or the environment:
+//! `provider=local`, `root=/srv/data`. An unknown provider, or one whose crate was not compiled in,
+//! is an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error that says which
+//! providers are available and which feature of the `libcloud` crate to enable.
+//!
+//! Programs that bring their own drivers add them to a [`Registry`] with its `register_*`
+//! methods (Libcloud's `set_driver`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use libcloud_core::{ComputeDriver, DnsDriver, Error, LoadBalancerDriver, Result, StorageDriver};
+
+/// A provider's options: its name and key/value settings.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    /// The provider (`"local"`, `"memory"`).
+    pub provider: String,
+    /// Its settings. Keys are lower-case.
+    pub options: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Options may hold secrets: print only their keys.
+        f.debug_struct("Config")
+            .field("provider", &self.provider)
+            .field("options", &self.options.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Config {
+    /// A configuration for `provider` with no options.
+    pub fn new(provider: impl Into<String>) -> Self {
+        Config {
+            provider: provider.into(),
+            options: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an option.
+    pub fn option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options
+            .insert(key.into().to_ascii_lowercase(), value.into());
+        self
+    }
+
+    /// An option's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.options.get(key).map(String::as_str)
+    }
+
+    /// Reads key/value pairs; the `provider` key names the provider.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut config = Config::default();
+        for (k, v) in pairs {
+            let key = k.as_ref().trim().to_ascii_lowercase();
+            if key == "provider" {
+                config.provider = v.into();
+            } else {
+                config.options.insert(key, v.into());
+            }
+        }
+        if config.provider.is_empty() {
+            return Err(Error::invalid_input(
+                "the configuration has no `provider` key",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Parses a driver URL: the scheme is the provider; the host becomes `name` (or `bucket`,
+    /// as each provider documents), the path `root` (percent-decoded) and each query pair an
+    /// option.
+    pub fn from_url(text: &str) -> Result<Self> {
+        let url = url::Url::parse(text)
+            .map_err(|e| Error::invalid_input(format!("{text:?} is not a driver URL: {e}")))?;
+        let mut config = Config::new(url.scheme());
+        if let Some(host) = url.host_str().filter(|h| !h.is_empty()) {
+            config.options.insert("host".into(), host.to_string());
+        }
+        let path = url.path();
+        if !path.is_empty() && !(url.has_host() && path == "/") {
+            let decoded = percent_decode(path)?;
+            config.options.insert("path".into(), decoded);
+        }
+        for (k, v) in url.query_pairs() {
+            config
+                .options
+                .insert(k.to_ascii_lowercase(), v.into_owned());
+        }
+        Ok(config)
+    }
+}
+
+fn percent_decode(text: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Error::invalid_input(format!("bad percent escape in {text:?}")))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out)
+        .map_err(|_| Error::invalid_input(format!("{text:?} is not UTF-8 once decoded")))
+}
+
+type Factory<T> = Arc<dyn Fn(&Config) -> Result<Arc<T>> + Send + Sync>;
+
+/// The four APIs a provider may serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Api {
+    /// Compute.
+    Compute,
+    /// Object storage.
+    Storage,
+    /// Load balancers.
+    LoadBalancer,
+    /// DNS.
+    Dns,
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Api::Compute => "compute",
+            Api::Storage => "storage",
+            Api::LoadBalancer => "load balancer",
+            Api::Dns => "dns",
+        })
+    }
+}
+
+/// Providers this version of `libcloud` knows, whether or not they were compiled in: the
+/// provider's name, the APIs it serves and the feature that turns it on.
+pub const KNOWN_PROVIDERS: &[(&str, &[Api], &str)] = &[
+    (
+        "memory",
+        &[Api::Compute, Api::Storage, Api::LoadBalancer, Api::Dns],
+        "memory",
+    ),
+    ("local", &[Api::Storage], "local"),
+];
+
+/// Maps provider names to driver factories, per API.
+#[derive(Clone, Default)]
+pub struct Registry {
+    compute: BTreeMap<String, Factory<dyn ComputeDriver>>,
+    storage: BTreeMap<String, Factory<dyn StorageDriver>>,
+    load_balancer: BTreeMap<String, Factory<dyn LoadBalancerDriver>>,
+    dns: BTreeMap<String, Factory<dyn DnsDriver>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("compute", &self.compute.keys().collect::<Vec<_>>())
+            .field("storage", &self.storage.keys().collect::<Vec<_>>())
+            .field(
+                "load_balancer",
+                &self.load_balancer.keys().collect::<Vec<_>>(),
+            )
+            .field("dns", &self.dns.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        Registry::default()
+    }
+
+    /// A registry with every provider compiled into this build.
+    pub fn builtin() -> Self {
+        #[allow(unused_mut)]
+        let mut registry = Registry::empty();
+        #[cfg(feature = "memory")]
+        builtin::memory(&mut registry);
+        #[cfg(feature = "local")]
+        builtin::local(&mut registry);
+        registry
+    }
+
+    /// Adds (or replaces) a compute provider.
+    pub fn register_compute<F>(&mut self, provider: &str, factory: F) -> &mut Self
+    where
+        F: Fn(&Config) -> Result<Arc<dyn ComputeDriver>> + Send + Sync + 'static,
+    {
+        self.compute.insert(provider.to_string(), Arc::new(factory));
+        self
+    }
+
+    /// Adds (or replaces) a storage provider.
+    pub fn register_storage<F>(&mut self, provider: &str, factory: F) -> &mut Self
+    where
+        F: Fn(&Config) -> Result<Arc<dyn StorageDriver>> + Send + Sync + 'static,
+    {
+        self.storage.insert(provider.to_string(), Arc::new(factory));
+        self
+    }
+
+    /// Adds (or replaces) a load balancer provider.
+    pub fn register_load_balancer<F>(&mut self, provider: &str, factory: F) -> &mut Self
+    where
+        F: Fn(&Config) -> Result<Arc<dyn LoadBalancerDriver>> + Send + Sync + 'static,
+    {
+        self.load_balancer
+            .insert(provider.to_string(), Arc::new(factory));
+        self
+    }
+
+    /// Adds (or replaces) a DNS provider.
+    pub fn register_dns<F>(&mut self, provider: &str, factory: F) -> &mut Self
+    where
+        F: Fn(&Config) -> Result<Arc<dyn DnsDriver>> + Send + Sync + 'static,
+    {
+        self.dns.insert(provider.to_string(), Arc::new(factory));
+        self
+    }
+
+    /// The providers registered for `api`, in name order.
+    pub fn providers(&self, api: Api) -> Vec<&str> {
+        match api {
+            Api::Compute => self.compute.keys().map(String::as_str).collect(),
+            Api::Storage => self.storage.keys().map(String::as_str).collect(),
+            Api::LoadBalancer => self.load_balancer.keys().map(String::as_str).collect(),
+            Api::Dns => self.dns.keys().map(String::as_str).collect(),
+        }
+    }
+
+    /// Opens a compute driver.
+    pub fn open_compute(&self, config: &Config) -> Result<Arc<dyn ComputeDriver>> {
+        self.open(Api::Compute, &self.compute, config)
+    }
+
+    /// Opens a storage driver.
+    pub fn open_storage(&self, config: &Config) -> Result<Arc<dyn StorageDriver>> {
+        self.open(Api::Storage, &self.storage, config)
+    }
+
+    /// Opens a load balancer driver.
+    pub fn open_load_balancer(&self, config: &Config) -> Result<Arc<dyn LoadBalancerDriver>> {
+        self.open(Api::LoadBalancer, &self.load_balancer, config)
+    }
+
+    /// Opens a DNS driver.
+    pub fn open_dns(&self, config: &Config) -> Result<Arc<dyn DnsDriver>> {
+        self.open(Api::Dns, &self.dns, config)
+    }
+
+    fn open<T: ?Sized>(
+        &self,
+        api: Api,
+        factories: &BTreeMap<String, Factory<T>>,
+        config: &Config,
+    ) -> Result<Arc<T>> {
+        let name = config.provider.to_ascii_lowercase();
+        if let Some(factory) = factories.get(&name) {
+            return factory(config).map_err(|e| e.or_provider(name.clone()));
+        }
+        let available = factories.keys().cloned().collect::<Vec<_>>().join(", ");
+        let message = match KNOWN_PROVIDERS.iter().find(|(p, _, _)| *p == name) {
+            Some((_, apis, _)) if !apis.contains(&api) => format!(
+                "provider {name:?} has no {api} API (it serves: {}); {api} providers available: {available}",
+                apis.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some((_, _, feature)) => format!(
+                "provider {name:?} is not compiled in: enable the `{feature}` feature of the `libcloud` crate"
+            ),
+            None => format!("unknown {api} provider {name:?}; available: {available}"),
+        };
+        Err(Error::invalid_input(message).with_operation("registry"))
+    }
+}
+
+/// Opens a compute driver from a URL with the built-in providers.
+pub fn compute(url: &str) -> Result<Arc<dyn ComputeDriver>> {
+    Registry::builtin().open_compute(&Config::from_url(url)?)
+}
+
+/// Opens a storage driver from a URL with the built-in providers.
+pub fn storage(url: &str) -> Result<Arc<dyn StorageDriver>> {
+    Registry::builtin().open_storage(&Config::from_url(url)?)
+}
+
+/// Opens a load balancer driver from a URL with the built-in providers.
+pub fn load_balancer(url: &str) -> Result<Arc<dyn LoadBalancerDriver>> {
+    Registry::builtin().open_load_balancer(&Config::from_url(url)?)
+}
+
+/// Opens a DNS driver from a URL with the built-in providers.
+pub fn dns(url: &str) -> Result<Arc<dyn DnsDriver>> {
+    Registry::builtin().open_dns(&Config::from_url(url)?)
+}
+
+#[cfg(any(feature = "memory", feature = "local"))]
+mod builtin {
+    use super::*;
+
+    /// Refuses options a provider does not know, so a typo is an error and not a silent default.
+    #[allow(dead_code)]
+    fn only_options(config: &Config, allowed: &[&str]) -> Result<()> {
+        match config
+            .options
+            .keys()
+            .find(|k| !allowed.contains(&k.as_str()))
+        {
+            Some(k) => Err(Error::invalid_input(format!(
+                "provider {:?} has no option {k:?} (it takes: {})",
+                config.provider,
+                if allowed.is_empty() {
+                    "none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    #[cfg(feature = "memory")]
+    pub(super) fn memory(registry: &mut Registry) {
+        use libcloud_memory::{MemoryCompute, MemoryDns, MemoryLoadBalancer, MemoryStorage};
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+
+        /// Opens the named in-memory cloud of type `T`, or a new one when the URL names none.
+        fn shared<T: Clone + Default + Send + 'static>(
+            config: &Config,
+            slot: &'static OnceLock<Mutex<HashMap<String, T>>>,
+        ) -> Result<T> {
+            only_options(config, &["host", "name"])?;
+            let name = config.get("name").or_else(|| config.get("host"));
+            let Some(name) = name else {
+                return Ok(T::default());
+            };
+            let map = slot.get_or_init(Default::default);
+            let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            Ok(map.entry(name.to_string()).or_default().clone())
+        }
+
+        static COMPUTE: OnceLock<Mutex<HashMap<String, MemoryCompute>>> = OnceLock::new();
+        static STORAGE: OnceLock<Mutex<HashMap<String, MemoryStorage>>> = OnceLock::new();
+        static LB: OnceLock<Mutex<HashMap<String, MemoryLoadBalancer>>> = OnceLock::new();
+        static DNS: OnceLock<Mutex<HashMap<String, MemoryDns>>> = OnceLock::new();
+
+        registry
+            .register_compute("memory", |c| Ok(Arc::new(shared(c, &COMPUTE)?)))
+            .register_storage("memory", |c| Ok(Arc::new(shared(c, &STORAGE)?)))
+            .register_load_balancer("memory", |c| Ok(Arc::new(shared(c, &LB)?)))
+            .register_dns("memory", |c| Ok(Arc::new(shared(c, &DNS)?)));
+    }
+
+    #[cfg(feature = "local")]
+    pub(super) fn local(registry: &mut Registry) {
+        registry.register_storage("local", |config| {
+            if config.get("host").is_some() {
+                return Err(Error::invalid_input(
+                    "a local URL has no host: write local:///absolute/path or local:relative/path",
+                ));
+            }
+            only_options(config, &["path", "root"])?;
+            let root = config
+                .get("root")
+                .or_else(|| config.get("path"))
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| Error::invalid_input("the local provider needs a root folder"))?;
+            Ok(Arc::new(libcloud_local::LocalStorage::new(root)?))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls_into_options() {
+        let c = Config::from_url("local:///srv/my%20data").unwrap();
+        assert_eq!(c.provider, "local");
+        assert_eq!(c.get("path"), Some("/srv/my data"));
+        let c = Config::from_url("s3://bucket?region=eu-west-1&endpoint=http://127.0.0.1:9000")
+            .unwrap();
+        assert_eq!(c.get("host"), Some("bucket"));
+        assert_eq!(c.get("region"), Some("eu-west-1"));
+        assert_eq!(c.get("endpoint"), Some("http://127.0.0.1:9000"));
+        assert!(Config::from_url("not a url").is_err());
+    }
+
+    #[test]
+    fn config_debug_hides_option_values() {
+        let c = Config::new("s3").option("secret_access_key", "very-secret");
+        assert!(!format!("{c:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn unknown_providers_are_named() {
+        let err = Registry::empty()
+            .open_storage(&Config::new("nosuch"))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("unknown storage provider \"nosuch\""),
+            "{err}"
+        );
+        let err = Registry::empty()
+            .open_storage(&Config::new("local"))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("enable the `local` feature"),
+            "{err}"
+        );
+        let err = Registry::empty()
+            .open_compute(&Config::new("local"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("has no compute API"), "{err}");
+    }
+}
