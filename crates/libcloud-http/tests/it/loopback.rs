@@ -15,6 +15,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use libcloud_core::transport::{self, Transport};
 use libcloud_core::{Body, ErrorKind};
+use libcloud_http::{HttpConfig, RetryPolicy};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
@@ -28,7 +29,8 @@ fn full(bytes: impl Into<Bytes>) -> ServerBody {
 /// - `GET /hello`: "hello, world", echoing the `User-Agent` it saw in `x-seen-user-agent`;
 /// - `PUT /echo`: the request body back, with the `Transfer-Encoding` it saw in `x-seen-te`;
 /// - `GET /drip`: "one", then "two" only after `release` is notified;
-/// - `GET /fail`: 500 the first `fail_times` times it is asked, then "recovered".
+/// - `GET /fail`: 500 the first two times it is asked, then "recovered";
+/// - `GET /hang`: never answers.
 struct Server {
     addr: SocketAddr,
     release: Arc<Notify>,
@@ -98,6 +100,10 @@ async fn handle(
             } else {
                 http::Response::builder().body(full("recovered"))
             }
+        }
+        ("GET", "/hang") => {
+            std::future::pending::<()>().await;
+            unreachable!("a pending future never completes")
         }
         _ => http::Response::builder().status(404).body(full("")),
     };
@@ -203,4 +209,47 @@ async fn bad_urls_are_invalid_input() {
         let err = transport::send(&transport(), request).await.unwrap_err();
         assert_eq!(*err.kind(), ErrorKind::InvalidInput, "{uri}");
     }
+}
+
+#[tokio::test]
+async fn a_stalled_body_times_out_through_the_real_stack() {
+    let server = start().await;
+    let transport = HttpConfig::new()
+        .with_idle_body_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let request = http::Request::get(url(&server, "/drip"))
+        .body(Body::empty())
+        .unwrap();
+    let response = transport::send(&transport, request).await.unwrap();
+    let mut stream = response.into_body().into_stream();
+    assert_eq!(&stream.next().await.unwrap().unwrap()[..], b"one");
+    // The server holds "two" back until released, which never happens here.
+    let err = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::Timeout);
+}
+
+#[tokio::test]
+async fn a_hung_server_times_out_through_the_real_stack() {
+    let server = start().await;
+    let transport = HttpConfig::new()
+        .with_attempt_timeout(Duration::from_millis(300))
+        .with_retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let request = http::Request::get(url(&server, "/hang"))
+        .body(Body::empty())
+        .unwrap();
+    let err = transport::send(&transport, request).await.unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::Timeout);
+}
+
+#[tokio::test]
+async fn https_to_a_plain_server_fails_the_handshake() {
+    let server = start().await;
+    let request = http::Request::get(format!("https://{}/hello", server.addr))
+        .body(Body::empty())
+        .unwrap();
+    let err = transport::send(&transport(), request).await.unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::Transport, "{err}");
 }
