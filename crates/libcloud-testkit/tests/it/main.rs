@@ -1,0 +1,12 @@
+//! Tests of the testkit itself: the replay transport, fixture and live helpers, and the
+//! conformance suites run against small drivers written here, correct and deliberately broken.
+#![allow(clippy::unwrap_used, clippy::result_large_err)]
+
+mod compute_suite;
+mod dns_suite;
+mod fixtures;
+mod lb_suite;
+mod live;
+mod replay;
+mod storage_suite;
+mod subprocess;
