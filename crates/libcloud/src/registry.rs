@@ -98,7 +98,8 @@ impl Config {
             config.options.insert("host".into(), host.to_string());
         }
         let path = url.path();
-        if !path.is_empty() && !(url.has_host() && path == "/") {
+        let host_root_only = url.has_host() && path == "/";
+        if !path.is_empty() && !host_root_only {
             let decoded = percent_decode(path)?;
             config.options.insert("path".into(), decoded);
         }
