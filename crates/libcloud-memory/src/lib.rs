@@ -30,8 +30,6 @@
 //! # }).unwrap();
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `libcloud_core::Error` is the one error type of every driver; its size is core's to decide.
-#![allow(clippy::result_large_err)]
 
 mod compute;
 mod dns;

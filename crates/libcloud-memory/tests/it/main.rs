@@ -1,7 +1,8 @@
 //! Integration tests of the in-memory drivers: one binary, one module per API.
-#![allow(clippy::unwrap_used, clippy::result_large_err)]
+#![allow(clippy::unwrap_used)]
 
 mod compute;
+mod conformance;
 mod dns;
 mod key_pairs;
 mod loadbalancer;
