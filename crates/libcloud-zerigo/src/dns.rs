@@ -440,8 +440,8 @@ impl DnsDriver for ZerigoDns {
     /// Reads the zone first (so an unknown zone is `NotFound` of the zone, as in Libcloud),
     /// then the record; a record that belongs to another zone is `NotFound` of the record.
     async fn get_record(&self, zone_id: &str, record_id: &str) -> Result<Record> {
-        let zone = self.get_zone(zone_id).await?;
         check_id(record_id, "record", "get_record")?;
+        let zone = self.get_zone(zone_id).await?;
         let target = record_target("get_record", record_id);
         let path = format!("hosts/{}.xml", encode(record_id));
         let reply = self
