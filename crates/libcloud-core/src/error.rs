@@ -73,10 +73,11 @@ impl fmt::Display for ResourceKind {
 }
 
 /// What went wrong, independent of the provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The resource does not exist (Libcloud's `*DoesNotExistError`).
+    #[error("{kind} {id:?} not found")]
     NotFound {
         /// What kind of resource was looked for.
         kind: ResourceKind,
@@ -84,6 +85,7 @@ pub enum ErrorKind {
         id: String,
     },
     /// The resource exists already (Libcloud's `*AlreadyExistsError`).
+    #[error("{kind} {id:?} already exists")]
     AlreadyExists {
         /// What kind of resource it is.
         kind: ResourceKind,
@@ -91,6 +93,7 @@ pub enum ErrorKind {
         id: String,
     },
     /// The resource still holds others and cannot be deleted (`ContainerIsNotEmptyError`).
+    #[error("{kind} {id:?} is not empty")]
     NotEmpty {
         /// What kind of resource it is.
         kind: ResourceKind,
@@ -98,15 +101,19 @@ pub enum ErrorKind {
         id: String,
     },
     /// The credentials were refused (`InvalidCredsError`).
+    #[error("invalid credentials")]
     InvalidCredentials,
     /// The credentials are valid but may not do this.
+    #[error("permission denied")]
     PermissionDenied,
     /// The provider asks the caller to slow down (`RateLimitReachedError`).
+    #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {} ms)", d.as_millis())).unwrap_or_default())]
     RateLimited {
         /// How long the provider asked to wait, when it said.
         retry_after: Option<Duration>,
     },
     /// The data stored or received does not match its checksum (`ObjectHashMismatchError`).
+    #[error("hash mismatch (expected {expected}, got {actual})")]
     HashMismatch {
         /// The checksum that was expected.
         expected: String,
@@ -114,16 +121,22 @@ pub enum ErrorKind {
         actual: String,
     },
     /// The caller's input was refused before or by the provider (bad name, bad range, bad value).
+    #[error("invalid input")]
     InvalidInput,
     /// The driver or provider does not offer this operation.
+    #[error("unsupported")]
     Unsupported,
     /// The operation did not finish in time.
+    #[error("timed out")]
     Timeout,
     /// The network failed: connection refused or reset, TLS failure, a body cut short.
+    #[error("transport error")]
     Transport,
     /// The provider answered something that could not be understood (`MalformedResponseError`).
+    #[error("malformed response")]
     MalformedResponse,
     /// Any other error the provider reported, with its own code.
+    #[error("provider error {code}")]
     Provider {
         /// The provider's error code (for example `InternalError`), or the HTTP status.
         code: String,
@@ -137,33 +150,6 @@ impl ErrorKind {
             self,
             ErrorKind::RateLimited { .. } | ErrorKind::Timeout | ErrorKind::Transport
         )
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::NotFound { kind, id } => write!(f, "{kind} {id:?} not found"),
-            ErrorKind::AlreadyExists { kind, id } => write!(f, "{kind} {id:?} already exists"),
-            ErrorKind::NotEmpty { kind, id } => write!(f, "{kind} {id:?} is not empty"),
-            ErrorKind::InvalidCredentials => f.write_str("invalid credentials"),
-            ErrorKind::PermissionDenied => f.write_str("permission denied"),
-            ErrorKind::RateLimited {
-                retry_after: Some(d),
-            } => {
-                write!(f, "rate limited (retry after {} ms)", d.as_millis())
-            }
-            ErrorKind::RateLimited { retry_after: None } => f.write_str("rate limited"),
-            ErrorKind::HashMismatch { expected, actual } => {
-                write!(f, "hash mismatch (expected {expected}, got {actual})")
-            }
-            ErrorKind::InvalidInput => f.write_str("invalid input"),
-            ErrorKind::Unsupported => f.write_str("unsupported"),
-            ErrorKind::Timeout => f.write_str("timed out"),
-            ErrorKind::Transport => f.write_str("transport error"),
-            ErrorKind::MalformedResponse => f.write_str("malformed response"),
-            ErrorKind::Provider { code } => write!(f, "provider error {code}"),
-        }
     }
 }
 
@@ -189,9 +175,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///     "s3: get_container: container \"photos\" not found (HTTP 404)"
 /// );
 /// ```
+#[derive(thiserror::Error)]
+#[error(transparent)]
 pub struct Error(Box<Inner>);
 
 /// The fields of an [`Error`], boxed so that `Result<T, Error>` stays one pointer wide.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
 struct Inner {
     kind: ErrorKind,
     message: Option<String>,
@@ -200,22 +190,8 @@ struct Inner {
     status: Option<u16>,
     request_id: Option<String>,
     temporary: bool,
+    #[source]
     source: Option<BoxError>,
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render())
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
-    }
 }
 
 impl fmt::Debug for Error {
@@ -441,29 +417,31 @@ impl Error {
             _ => None,
         }
     }
+}
 
+impl Inner {
     fn render(&self) -> String {
         let mut out = String::new();
-        if let Some(p) = &self.0.provider {
+        if let Some(p) = &self.provider {
             out.push_str(p);
             out.push_str(": ");
         }
-        if let Some(o) = &self.0.operation {
+        if let Some(o) = &self.operation {
             out.push_str(o);
             out.push_str(": ");
         }
-        out.push_str(&self.0.kind.to_string());
-        if let Some(m) = &self.0.message {
+        out.push_str(&self.kind.to_string());
+        if let Some(m) = &self.message {
             out.push_str(": ");
             out.push_str(m);
         }
-        match (self.0.status, &self.0.request_id) {
+        match (self.status, &self.request_id) {
             (Some(s), Some(r)) => out.push_str(&format!(" (HTTP {s}, request id {r})")),
             (Some(s), None) => out.push_str(&format!(" (HTTP {s})")),
             (None, Some(r)) => out.push_str(&format!(" (request id {r})")),
             (None, None) => {}
         }
-        if let Some(source) = &self.0.source {
+        if let Some(source) = &self.source {
             out.push_str(": ");
             out.push_str(&source.to_string());
         }
