@@ -25,8 +25,6 @@
 //! # }
 //! ```
 #![allow(clippy::unwrap_used)]
-// `libcloud_core::Error` is the error type of every driver call; its size is core's choice.
-#![allow(clippy::result_large_err)]
 
 pub mod conformance;
 pub mod fixtures;

@@ -1,6 +1,6 @@
 //! Tests of the testkit itself: the replay transport, fixture and live helpers, and the
 //! conformance suites run against small drivers written here, correct and deliberately broken.
-#![allow(clippy::unwrap_used, clippy::result_large_err)]
+#![allow(clippy::unwrap_used)]
 
 mod compute_suite;
 mod dns_suite;
