@@ -43,7 +43,21 @@ const MAX_NAME_LEN: usize = 255;
 /// [`with_boot_time`](Self::with_boot_time)), then [`NodeState::Running`]. Rebooting shows
 /// [`NodeState::Rebooting`] for the boot time; stopping is immediate; starting a stopped node
 /// goes through `Pending` again. A destroyed node is gone: operations on it are `NotFound`.
-/// States are computed from [`tokio::time::Instant`], so a paused test clock drives them.
+/// Asking for a change the node's state does not allow (rebooting or stopping a stopped node,
+/// starting one that is not stopped) is `InvalidInput`. States are computed from
+/// [`tokio::time::Instant`], so a paused test clock drives them.
+///
+/// `create_node` takes an SSH public key or a password as the login; with neither it generates
+/// a 20-character password and returns it, once, in [`Node::admin_password`]. A named key pair
+/// must be registered. Key pairs made by `create_key_pair` are fresh Ed25519 keys; imported
+/// ones may be any OpenSSH public key (Ed25519, RSA, ECDSA); fingerprints are OpenSSH's
+/// `SHA256:` form.
+///
+/// Volumes live in a location and attach to one existing node of the same location at a time
+/// (at `/dev/vdb`, `/dev/vdc`, ... unless a device is given). Attaching a volume that is in
+/// use, detaching one that is not, and destroying one that is attached are `InvalidInput`;
+/// destroying a node detaches its volumes. Snapshots outlive their volume, as on real clouds.
+/// Ids are `node-1`, `vol-1`, `snap-1`, ..., never reused.
 ///
 /// The catalogue has the sizes `small`, `medium` and `large`, the images `debian-12`,
 /// `ubuntu-24.04` and `rocky-9`, and the locations `us-east` (the default), `eu-west` and

@@ -349,6 +349,24 @@ async fn a_failed_stream_stores_nothing() {
 }
 
 #[tokio::test]
+async fn a_container_deleted_during_an_upload_gets_nothing() {
+    let store = store_with("c").await;
+    let deleter = store.clone();
+    let body = stream::once(async move {
+        deleter.delete_container("c").await.unwrap();
+        Ok(Bytes::from("late"))
+    })
+    .boxed();
+    assert_not_found(
+        store
+            .upload_object_via_stream("c", "o", body, &opts())
+            .await,
+        ResourceKind::Container,
+    );
+    assert_not_found(store.get_container("c").await, ResourceKind::Container);
+}
+
+#[tokio::test]
 async fn uploads_replace_objects() {
     let store = store_with("c").await;
     put(&store, "c", "k", b"first").await;
