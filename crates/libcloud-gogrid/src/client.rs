@@ -165,10 +165,16 @@ impl Client {
                 .with_operation(target.operation)
                 .with_status(status)
         })?;
-        if envelope.status.as_deref() != Some("success") {
-            return Err(parse_error(status, &parts.headers, &body, target));
+        match envelope.status.as_deref() {
+            Some("success") => Ok(envelope),
+            Some("failure") => Err(parse_error(status, &parts.headers, &body, target)),
+            other => Err(Error::malformed(format!(
+                "GoGrid's answer has the status {other:?}, neither \"success\" nor \"failure\""
+            ))
+            .with_provider(PROVIDER)
+            .with_operation(target.operation)
+            .with_status(status)),
         }
-        Ok(envelope)
     }
 }
 
