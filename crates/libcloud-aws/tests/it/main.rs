@@ -1,0 +1,5 @@
+//! Integration tests of libcloud-aws through its public API.
+#![allow(clippy::unwrap_used)]
+
+mod s3_examples;
+mod sigv4_suite;
