@@ -10,7 +10,7 @@
 //! |---|---|
 //! | [`list_balancers`](libcloud_core::LoadBalancerDriver::list_balancers) | `GET grid/loadbalancer/list` |
 //! | [`get_balancer`](libcloud_core::LoadBalancerDriver::get_balancer) | `GET grid/loadbalancer/get?id=` |
-//! | [`create_balancer`](libcloud_core::LoadBalancerDriver::create_balancer) | `GET grid/ip/list?ip.type=Public&ip.state=Unassigned`, then `GET grid/loadbalancer/add` |
+//! | [`create_balancer`](libcloud_core::LoadBalancerDriver::create_balancer) | `GET grid/ip/list?ip.type=Public&ip.state=Unassigned`, then `POST grid/loadbalancer/add` |
 //! | [`destroy_balancer`](libcloud_core::LoadBalancerDriver::destroy_balancer) | `POST grid/loadbalancer/delete?id=` |
 //! | [`balancer_list_members`](libcloud_core::LoadBalancerDriver::balancer_list_members) | `GET grid/loadbalancer/get?id=` |
 //! | [`balancer_attach_member`](libcloud_core::LoadBalancerDriver::balancer_attach_member), [`balancer_detach_member`](libcloud_core::LoadBalancerDriver::balancer_detach_member) | `POST grid/loadbalancer/edit` with the whole new `realiplist` |

@@ -134,6 +134,17 @@ impl GoGridLoadBalancer {
         })
     }
 
+    /// A driver that sends its requests through libcloud's default HTTP transport
+    /// ([`libcloud_http::default_transport`]: pooled connections, timeouts, and retries of
+    /// idempotent requests).
+    ///
+    /// Fails as [`GoGridLoadBalancer::with_transport`] does, or when the transport cannot be
+    /// built.
+    pub fn new(config: GoGridConfig) -> Result<Self> {
+        let transport = libcloud_http::default_transport().map_err(|e| e.or_provider(PROVIDER))?;
+        Self::with_transport(config, transport)
+    }
+
     /// Reads the time for request signatures from `clock` instead of the system clock (for
     /// tests that check an exact signature, or a machine whose clock is known to be off).
     pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
@@ -201,9 +212,11 @@ impl GoGridLoadBalancer {
             .create_params(request)
             .await
             .map_err(|e| tag(e, &target))?;
+        // Libcloud sent this as a GET; a POST (which GoGrid takes as well, as for delete and
+        // edit) keeps a retrying transport from creating the balancer twice.
         let envelope = self
             .client
-            .call(Method::GET, "grid/loadbalancer/add", &params, &target)
+            .call(Method::POST, "grid/loadbalancer/add", &params, &target)
             .await?;
         let mut parsed = json::parse_balancers(envelope).map_err(|e| tag(e, &target))?;
         if parsed.is_empty() {

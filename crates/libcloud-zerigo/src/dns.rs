@@ -251,6 +251,16 @@ impl ZerigoDns {
         })
     }
 
+    /// A driver that sends its requests through libcloud's default HTTP transport
+    /// ([`libcloud_http::default_transport`]: pooled connections, timeouts, and retries of
+    /// idempotent requests).
+    ///
+    /// Fails as [`ZerigoDns::with_transport`] does, or when the transport cannot be built.
+    pub fn new(config: ZerigoConfig) -> Result<Self> {
+        let transport = libcloud_http::default_transport().map_err(|e| e.or_provider(PROVIDER))?;
+        Self::with_transport(config, transport)
+    }
+
     /// The base URL requests go to, ending in `/`.
     pub fn endpoint(&self) -> &str {
         self.client.base()

@@ -226,3 +226,13 @@ async fn an_answer_with_an_unknown_status_is_malformed() {
         assert_eq!(err.operation(), Some("list_balancers"));
     }
 }
+
+#[test]
+fn the_default_transport_constructor_checks_the_config() {
+    let lb = libcloud_gogrid::GoGridLoadBalancer::new(libcloud_gogrid::GoGridConfig::new("k", "s"))
+        .unwrap();
+    assert_eq!(lb.endpoint(), libcloud_gogrid::DEFAULT_ENDPOINT);
+    let err = libcloud_gogrid::GoGridLoadBalancer::new(libcloud_gogrid::GoGridConfig::new("", "s"))
+        .unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::InvalidInput);
+}

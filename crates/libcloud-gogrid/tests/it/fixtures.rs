@@ -142,7 +142,7 @@ async fn create_balancer_on_the_first_free_public_address() {
     require_fixtures!(PROVIDER);
     let (replay, lb) = serve(vec![
         recorded(Route::get(IPS), "ip_list.json"),
-        recorded(Route::get(ADD), "loadbalancer_add.json"),
+        recorded(Route::post(ADD), "loadbalancer_add.json"),
     ]);
     let request = CreateBalancer::new("test2", 80, "http")
         .member(Member::new("10.1.0.10", 80))
@@ -158,7 +158,7 @@ async fn create_balancer_on_the_first_free_public_address() {
     );
     assert_request(
         &requests[1],
-        Method::GET,
+        Method::POST,
         ADD,
         &[
             ("name", "test2"),
@@ -181,7 +181,7 @@ async fn create_balancer_on_the_first_free_public_address() {
 #[tokio::test]
 async fn create_balancer_with_given_address_and_options() {
     require_fixtures!(PROVIDER);
-    let (replay, lb) = serve(vec![recorded(Route::get(ADD), "loadbalancer_add.json")]);
+    let (replay, lb) = serve(vec![recorded(Route::post(ADD), "loadbalancer_add.json")]);
     let mut request =
         CreateBalancer::new("test2", 80, "HTTP").algorithm(Algorithm::LeastConnections);
     request.extra.insert("virtual_ip".into(), json!("1.1.1.1"));
@@ -195,7 +195,7 @@ async fn create_balancer_with_given_address_and_options() {
     replay.assert_all_used();
     assert_request(
         &replay.requests()[0],
-        Method::GET,
+        Method::POST,
         ADD,
         &[
             ("name", "test2"),
@@ -213,7 +213,7 @@ async fn create_balancer_in_a_datacenter() {
     require_fixtures!(PROVIDER);
     let (replay, lb) = serve(vec![
         recorded(Route::get(IPS).query("datacenter", "2"), "ip_list.json"),
-        recorded(Route::get(ADD), "loadbalancer_add.json"),
+        recorded(Route::post(ADD), "loadbalancer_add.json"),
     ]);
     let mut request = CreateBalancer::new("test2", 80, "http");
     request.extra.insert("datacenter".into(), json!("2"));
@@ -236,7 +236,7 @@ async fn create_balancer_unexpected_error() {
     require_fixtures!(PROVIDER);
     let (replay, lb) = serve(vec![
         recorded(Route::get(IPS), "ip_list.json"),
-        recorded(Route::get(ADD).status(500), "unexpected_error.json"),
+        recorded(Route::post(ADD).status(500), "unexpected_error.json"),
     ]);
     let request = CreateBalancer::new("test2", 80, "http").member(Member::new("10.1.0.10", 80));
     let err = lb.create_balancer(&request).await.unwrap_err();
@@ -438,7 +438,7 @@ async fn create_balancer_waits_for_an_id() {
     require_fixtures!(PROVIDER);
     let (replay, lb) = serve(vec![
         recorded(Route::get(IPS), "ip_list.json"),
-        Route::get(ADD).body(add_without_id()),
+        Route::post(ADD).body(add_without_id()),
         // Not listed yet; then listed with its id (loadbalancer_get.json holds "test2").
         recorded(Route::get(LIST), "loadbalancer_list.json"),
         recorded(Route::get(LIST), "loadbalancer_get.json"),
@@ -463,7 +463,7 @@ async fn create_balancer_gives_up_waiting() {
     require_fixtures!(PROVIDER);
     let (replay, lb) = serve(vec![
         recorded(Route::get(IPS), "ip_list.json"),
-        Route::get(ADD).body(add_without_id()),
+        Route::post(ADD).body(add_without_id()),
         recorded(Route::get(LIST).repeat(), "loadbalancer_list.json"),
     ]);
     let lb = lb.with_create_wait(Duration::from_secs(100), Duration::from_secs(30));
@@ -483,7 +483,7 @@ async fn create_balancer_gives_up_waiting() {
     // The answer without an id is what ex_create_balancer_nowait returns.
     let (_replay, lb) = serve(vec![
         recorded(Route::get(IPS), "ip_list.json"),
-        Route::get(ADD).body(add_without_id()),
+        Route::post(ADD).body(add_without_id()),
     ]);
     let pending = lb
         .ex_create_balancer_nowait(&CreateBalancer::new("test2", 80, "http"))

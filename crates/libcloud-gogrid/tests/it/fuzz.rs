@@ -45,7 +45,7 @@ async fn call_with(file: &str, status: u16, body: Vec<u8>) -> Result<()> {
             lb.balancer_list_members(&balancer()).await.map(drop)
         }
         "loadbalancer_add.json" | "unexpected_error.json" => {
-            replay.add(route(Route::get("/api/grid/loadbalancer/add")));
+            replay.add(route(Route::post("/api/grid/loadbalancer/add")));
             let mut request = create.clone();
             request
                 .extra

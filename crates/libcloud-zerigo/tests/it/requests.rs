@@ -182,3 +182,17 @@ async fn empty_ids_are_refused_before_sending() {
     assert!(dns.delete_zone(&z).await.is_err());
     assert!(replay.requests().is_empty());
 }
+
+#[test]
+fn the_default_transport_constructor_checks_the_endpoint() {
+    let dns = libcloud_zerigo::ZerigoDns::new(libcloud_zerigo::ZerigoConfig::new(
+        crate::EMAIL,
+        crate::API_KEY,
+    ))
+    .unwrap();
+    assert_eq!(dns.endpoint(), libcloud_zerigo::DEFAULT_ENDPOINT);
+    let config = libcloud_zerigo::ZerigoConfig::new(crate::EMAIL, crate::API_KEY)
+        .with_endpoint("ns.example.net/api");
+    let err = libcloud_zerigo::ZerigoDns::new(config).unwrap_err();
+    assert_eq!(*err.kind(), libcloud_core::ErrorKind::InvalidInput);
+}
