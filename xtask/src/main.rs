@@ -61,8 +61,14 @@ fn cargo() -> Command {
 fn run(step: &str, cmd: &mut Command) -> Result {
     println!("\n==> {step}");
     let started = Instant::now();
-    let status = cmd.status().map_err(|e| format!("{step}: could not start: {e}"))?;
-    println!("<== {step}: {} in {:.1} s", if status.success() { "ok" } else { "FAILED" }, started.elapsed().as_secs_f64());
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{step}: could not start: {e}"))?;
+    println!(
+        "<== {step}: {} in {:.1} s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {
@@ -72,10 +78,21 @@ fn run(step: &str, cmd: &mut Command) -> Result {
 
 fn ci() -> Result {
     let root = root();
-    run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
     run(
         "cargo clippy",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     lean_facade_check()?;
     let env = emulators::up(&root)?;
@@ -92,7 +109,14 @@ fn ci() -> Result {
     down?;
     run(
         "quickstart example",
-        cargo().args(["run", "--locked", "-p", "libcloud", "--example", "quickstart"]),
+        cargo().args([
+            "run",
+            "--locked",
+            "-p",
+            "libcloud",
+            "--example",
+            "quickstart",
+        ]),
     )?;
     run(
         "cargo doc",
@@ -108,21 +132,45 @@ fn ci() -> Result {
 fn lean_facade_check() -> Result {
     println!("\n==> lean facade: cargo tree -p libcloud --no-default-features --features local");
     let out = cargo()
-        .args(["tree", "-p", "libcloud", "--no-default-features", "--features", "local", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "-p",
+            "libcloud",
+            "--no-default-features",
+            "--features",
+            "local",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .output()
         .map_err(|e| format!("cargo tree: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo tree failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let tree = String::from_utf8_lossy(&out.stdout);
     let heavy: Vec<&str> = tree
         .lines()
-        .filter(|l| ["hyper ", "hyper-util ", "rustls ", "ring "].iter().any(|p| l.starts_with(p)))
+        .filter(|l| {
+            ["hyper ", "hyper-util ", "rustls ", "ring "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .collect();
     if heavy.is_empty() {
-        println!("<== lean facade: ok ({} crates, no HTTP client)", tree.lines().count());
+        println!(
+            "<== lean facade: ok ({} crates, no HTTP client)",
+            tree.lines().count()
+        );
         Ok(())
     } else {
-        Err(format!("the local-only facade depends on: {}", heavy.join(", ")))
+        Err(format!(
+            "the local-only facade depends on: {}",
+            heavy.join(", ")
+        ))
     }
 }
