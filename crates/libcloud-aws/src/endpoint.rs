@@ -54,6 +54,17 @@ impl Service {
         }
     }
 
+    /// The provider name errors from this service carry: `s3`, `ec2`, `elb`, `elbv2` or `route53`.
+    pub fn provider_name(&self) -> &'static str {
+        match self {
+            Service::S3 => "s3",
+            Service::Ec2 => "ec2",
+            Service::ElasticLoadBalancing => "elb",
+            Service::ElasticLoadBalancingV2 => "elbv2",
+            Service::Route53 => "route53",
+        }
+    }
+
     /// Whether the service has one endpoint per partition rather than one per region.
     pub fn is_global(&self) -> bool {
         matches!(self, Service::Route53)
