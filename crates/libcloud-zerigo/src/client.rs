@@ -27,8 +27,10 @@ pub(crate) struct Target {
     pub(crate) operation: &'static str,
     /// The resource kind a 404 is about.
     pub(crate) kind: ResourceKind,
-    /// The id (or name) a 404 or a conflict is about.
+    /// The id (or name) a 404 is about.
     pub(crate) id: String,
+    /// What a "name is taken" conflict is about, when not the same as a 404.
+    pub(crate) conflict: Option<(ResourceKind, String)>,
 }
 
 impl Target {
@@ -37,7 +39,15 @@ impl Target {
             operation,
             kind,
             id: id.into(),
+            conflict: None,
         }
+    }
+
+    /// Says that a conflict is about `kind` named `id` (a record, where a 404 is about its
+    /// zone).
+    pub(crate) fn on_conflict(mut self, kind: ResourceKind, id: impl Into<String>) -> Self {
+        self.conflict = Some((kind, id.into()));
+        self
     }
 }
 
@@ -201,8 +211,11 @@ pub(crate) fn parse_error(status: u16, headers: &HeaderMap, body: &[u8], target:
         404 => Error::not_found(target.kind, target.id.clone()),
         422 => match xml::parse_errors(body) {
             Ok(messages) if messages.iter().any(|m| says_taken(m)) => {
-                Error::already_exists(target.kind, target.id.clone())
-                    .with_message(messages.join("; "))
+                let (kind, id) = target
+                    .conflict
+                    .clone()
+                    .unwrap_or_else(|| (target.kind, target.id.clone()));
+                Error::already_exists(kind, id).with_message(messages.join("; "))
             }
             Ok(messages) if !messages.is_empty() => Error::invalid_input(messages.join("; ")),
             Ok(_) => Error::invalid_input("Zerigo refused the request without saying why"),

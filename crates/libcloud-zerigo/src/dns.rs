@@ -487,29 +487,13 @@ impl DnsDriver for ZerigoDns {
         }
         .to_xml();
         let path = format!("zones/{}/hosts.xml", encode(&zone.id));
-        // A 404 here means the zone is gone.
-        let post_target = zone_target("create_record", &zone.id);
+        // A 404 here means the zone is gone; a name that is taken is about the record.
+        let post_target = zone_target("create_record", &zone.id)
+            .on_conflict(ResourceKind::Record, record.name.clone());
         let reply = self
             .client
             .call(Method::POST, &path, &[], Some(body), &post_target)
-            .await
-            .map_err(|e| match e.kind() {
-                libcloud_core::ErrorKind::AlreadyExists { .. } => {
-                    let message = e.message().map(str::to_string);
-                    let status = e.status();
-                    let mut err = Error::already_exists(ResourceKind::Record, record.name.clone())
-                        .with_provider(PROVIDER)
-                        .with_operation("create_record");
-                    if let Some(m) = message {
-                        err = err.with_message(m);
-                    }
-                    if let Some(s) = status {
-                        err = err.with_status(s);
-                    }
-                    err
-                }
-                _ => e,
-            })?;
+            .await?;
         xml::parse_record(&reply.body, &zone.id).map_err(|e| self.tag(e, &target))
     }
 
