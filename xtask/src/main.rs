@@ -98,11 +98,11 @@ fn ci() -> Result {
     let env = emulators::up(&root)?;
     let tests = {
         let mut cmd = cargo();
-        cmd.args(["test", "--workspace", "--locked"]);
+        cmd.args(["test", "--workspace", "--all-features", "--locked"]);
         cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         // Live tests fail instead of skipping when their server is missing.
         cmd.env("LIBCLOUD_REQUIRE_LIVE", "1");
-        run("cargo test --workspace", &mut cmd)
+        run("cargo test --workspace --all-features", &mut cmd)
     };
     let down = emulators::down(&root);
     tests?;
@@ -121,7 +121,13 @@ fn ci() -> Result {
     run(
         "cargo doc",
         cargo()
-            .args(["doc", "--workspace", "--no-deps", "--locked"])
+            .args([
+                "doc",
+                "--workspace",
+                "--all-features",
+                "--no-deps",
+                "--locked",
+            ])
             .env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     println!("\nci: all steps passed");

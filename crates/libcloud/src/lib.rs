@@ -10,6 +10,8 @@
 //! | `local` | [`local::LocalStorage`]: storage on a local folder (`local:///srv/data`) | yes |
 //! | `memory` | [`memory`]: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
 //! | `http` | [`http`]: the default HTTP transport (hyper, rustls with ring) | no |
+//! | `zerigo` | [`zerigo`]: Zerigo DNS (`zerigo://`; service retired, verified on recorded responses) | no |
+//! | `gogrid` | [`gogrid`]: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -42,6 +44,14 @@ pub use libcloud_memory as memory;
 /// The default HTTP transport.
 #[cfg(feature = "http")]
 pub use libcloud_http as http;
+
+/// Zerigo DNS.
+#[cfg(feature = "zerigo")]
+pub use libcloud_zerigo as zerigo;
+
+/// GoGrid load balancers.
+#[cfg(feature = "gogrid")]
+pub use libcloud_gogrid as gogrid;
 
 pub mod registry;
 

@@ -9,6 +9,9 @@
 //! | `local:///srv/data` | the folder `/srv/data` (created if missing) |
 //! | `local:relative/dir` | a folder relative to the working directory |
 //!
+//! A URL that also names a container and an object, such as a command line takes, is split by
+//! [`StorageUrl::parse`] with one rule for every provider: `SCHEME://CONTAINER/KEY?OPTIONS`.
+//!
 //! The same drivers open from key/value pairs, as read from a config file or the environment:
 //! `provider=local`, `root=/srv/data`. An unknown provider, or one whose crate was not compiled in,
 //! is an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error that says which
@@ -134,6 +137,104 @@ fn percent_decode(text: &str) -> Result<String> {
         .map_err(|_| Error::invalid_input(format!("{text:?} is not UTF-8 once decoded")))
 }
 
+/// A storage URL split into the driver to open and the container and object it names.
+///
+/// One rule for every provider: `SCHEME://CONTAINER/KEY?OPTIONS`.
+///
+/// - The scheme names the provider (`memory`, `local`, `s3`, ...).
+/// - The host is the container (the bucket), and the path after it the object name or, for
+///   listings, a prefix. Both are percent-decoded, so a name holding `?` or `%` is written with
+///   `%3F` or `%25`; a `/` in the key is kept as it is.
+/// - Each query pair becomes a driver option (`?region=eu-west-1`, `?root=/srv/data`,
+///   `?endpoint=http://127.0.0.1:9000`), form-decoded as [`Config::from_url`] does.
+/// - An empty host names no container: `SCHEME:///PATH` puts `/PATH` in the `path` option, as
+///   [`Config::from_url`] does, so `local:///srv/data` is the root folder itself.
+///
+/// | URL | provider | container | key | options |
+/// |---|---|---|---|---|
+/// | `s3://photos/2024/cat.jpg` | `s3` | `photos` | `2024/cat.jpg` | |
+/// | `memory://photos/cat.jpg?name=lab` | `memory` | `photos` | `cat.jpg` | `name=lab` |
+/// | `local://photos/cat.jpg?root=/srv/data` | `local` | `photos` | `cat.jpg` | `root=/srv/data` |
+/// | `local:///srv/data` | `local` | | | `path=/srv/data` |
+/// | `memory://` | `memory` | | | |
+///
+/// The local provider takes its root from the `root` option, else the `path` option, else the
+/// `LIBCLOUD_LOCAL_ROOT` environment variable, so `local://photos/cat.jpg` works once that
+/// variable is set.
+///
+/// ```
+/// use libcloud::registry::StorageUrl;
+/// let url = StorageUrl::parse("s3://photos/2024/my%20cat.jpg?region=eu-west-1")?;
+/// assert_eq!(url.config.provider, "s3");
+/// assert_eq!(url.config.get("region"), Some("eu-west-1"));
+/// assert_eq!(url.container.as_deref(), Some("photos"));
+/// assert_eq!(url.key.as_deref(), Some("2024/my cat.jpg"));
+/// # Ok::<(), libcloud::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageUrl {
+    /// The driver to open: the provider and the options from the query.
+    pub config: Config,
+    /// The container, when the URL names one.
+    pub container: Option<String>,
+    /// The object name or prefix within the container, when the URL has one.
+    pub key: Option<String>,
+}
+
+impl StorageUrl {
+    /// Splits `text` by the rule above. Text without `SCHEME://`, a scheme that is not letters,
+    /// digits, `+`, `-` or `.` after a letter, or a bad percent escape is
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput).
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = |why: &str| {
+            Error::invalid_input(format!(
+                "{text:?} is not a storage URL ({why}); write SCHEME://CONTAINER/KEY"
+            ))
+        };
+        let (scheme, rest) = text.split_once("://").ok_or_else(|| bad("no `://`"))?;
+        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !scheme_ok {
+            return Err(bad("the scheme must be a provider name"));
+        }
+        let (location, query) = match rest.split_once('?') {
+            Some((location, query)) => (location, Some(query)),
+            None => (rest, None),
+        };
+        let (host, path) = match location.split_once('/') {
+            Some((host, path)) => (host, Some(path)),
+            None => (location, None),
+        };
+        let mut config = Config::new(scheme.to_ascii_lowercase());
+        let mut container = None;
+        let mut key = None;
+        if host.is_empty() {
+            if let Some(path) = path.filter(|p| !p.is_empty()) {
+                let decoded = percent_decode(&format!("/{path}"))?;
+                config.options.insert("path".into(), decoded);
+            }
+        } else {
+            container = Some(percent_decode(host)?);
+            key = path
+                .filter(|p| !p.is_empty())
+                .map(percent_decode)
+                .transpose()?;
+        }
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            config
+                .options
+                .insert(k.to_ascii_lowercase(), v.into_owned());
+        }
+        Ok(StorageUrl {
+            config,
+            container,
+            key,
+        })
+    }
+}
+
 type Factory<T> = Arc<dyn Fn(&Config) -> Result<Arc<T>> + Send + Sync>;
 
 /// The four APIs a provider may serve.
@@ -169,6 +270,8 @@ pub const KNOWN_PROVIDERS: &[(&str, &[Api], &str)] = &[
         "memory",
     ),
     ("local", &[Api::Storage], "local"),
+    ("zerigo", &[Api::Dns], "zerigo"),
+    ("gogrid", &[Api::LoadBalancer], "gogrid"),
 ];
 
 /// Maps provider names to driver factories, per API.
@@ -208,6 +311,10 @@ impl Registry {
         builtin::memory(&mut registry);
         #[cfg(feature = "local")]
         builtin::local(&mut registry);
+        #[cfg(feature = "zerigo")]
+        builtin::zerigo(&mut registry);
+        #[cfg(feature = "gogrid")]
+        builtin::gogrid(&mut registry);
         registry
     }
 
@@ -326,7 +433,12 @@ pub fn dns(url: &str) -> Result<Arc<dyn DnsDriver>> {
     Registry::builtin().open_dns(&Config::from_url(url)?)
 }
 
-#[cfg(any(feature = "memory", feature = "local"))]
+#[cfg(any(
+    feature = "memory",
+    feature = "local",
+    feature = "zerigo",
+    feature = "gogrid"
+))]
 mod builtin {
     use super::*;
 
@@ -384,6 +496,47 @@ mod builtin {
             .register_dns("memory", |c| Ok(Arc::new(shared(c, &DNS)?)));
     }
 
+    /// A variable lookup for providers configured from the environment: the option named like
+    /// the variable without its prefix (`ZERIGO_API_KEY` -> `api_key`) wins over the variable.
+    #[allow(dead_code)]
+    fn options_then_env<'a>(
+        config: &'a Config,
+        prefix: &'static str,
+    ) -> impl Fn(&str) -> Option<String> + 'a {
+        move |var: &str| {
+            let key = var.strip_prefix(prefix).unwrap_or(var).to_ascii_lowercase();
+            config
+                .get(&key)
+                .map(str::to_string)
+                .or_else(|| std::env::var(var).ok())
+        }
+    }
+
+    #[cfg(feature = "zerigo")]
+    pub(super) fn zerigo(registry: &mut Registry) {
+        registry.register_dns("zerigo", |config| {
+            only_options(config, &["email", "api_key", "endpoint"])?;
+            let settings =
+                libcloud_zerigo::ZerigoConfig::from_lookup(options_then_env(config, "ZERIGO_"))?;
+            Ok(Arc::new(libcloud_zerigo::ZerigoDns::new(settings)?))
+        });
+    }
+
+    #[cfg(feature = "gogrid")]
+    pub(super) fn gogrid(registry: &mut Registry) {
+        registry.register_load_balancer("gogrid", |config| {
+            only_options(
+                config,
+                &["api_key", "shared_secret", "endpoint", "api_version"],
+            )?;
+            let settings =
+                libcloud_gogrid::GoGridConfig::from_lookup(options_then_env(config, "GOGRID_"))?;
+            Ok(Arc::new(libcloud_gogrid::GoGridLoadBalancer::new(
+                settings,
+            )?))
+        });
+    }
+
     #[cfg(feature = "local")]
     pub(super) fn local(registry: &mut Registry) {
         registry.register_storage("local", |config| {
@@ -393,13 +546,30 @@ mod builtin {
                 ));
             }
             only_options(config, &["path", "root"])?;
-            let root = config
-                .get("root")
-                .or_else(|| config.get("path"))
-                .filter(|r| !r.is_empty())
-                .ok_or_else(|| Error::invalid_input("the local provider needs a root folder"))?;
+            let root = local_root(config, std::env::var(LOCAL_ROOT_VAR).ok())?;
             Ok(Arc::new(libcloud_local::LocalStorage::new(root)?))
         });
+    }
+
+    /// The variable the local provider's root comes from when the configuration names none.
+    #[cfg(feature = "local")]
+    pub(super) const LOCAL_ROOT_VAR: &str = "LIBCLOUD_LOCAL_ROOT";
+
+    /// The local root: the `root` option, else `path`, else the value of [`LOCAL_ROOT_VAR`].
+    #[cfg(feature = "local")]
+    pub(super) fn local_root(config: &Config, from_env: Option<String>) -> Result<String> {
+        config
+            .get("root")
+            .or_else(|| config.get("path"))
+            .map(str::to_string)
+            .or(from_env)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "the local provider needs a root folder: write local:///absolute/path, \
+                     add ?root=/absolute/path, or set {LOCAL_ROOT_VAR}"
+                ))
+            })
     }
 }
 
@@ -450,5 +620,63 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("has no compute API"), "{err}");
+    }
+
+    #[test]
+    fn storage_urls_split_into_driver_container_and_key() {
+        let u = StorageUrl::parse("s3://photos/2024/a%3Fb%25c.jpg?Region=eu-west-1").unwrap();
+        assert_eq!(u.config.provider, "s3");
+        assert_eq!(u.config.get("region"), Some("eu-west-1"));
+        assert_eq!(u.config.get("host"), None);
+        assert_eq!(u.container.as_deref(), Some("photos"));
+        assert_eq!(u.key.as_deref(), Some("2024/a?b%c.jpg"));
+
+        let u = StorageUrl::parse("memory://box/dir/").unwrap();
+        assert_eq!(u.key.as_deref(), Some("dir/"), "a prefix keeps its slash");
+        let u = StorageUrl::parse("MEMORY://box").unwrap();
+        assert_eq!(u.config.provider, "memory");
+        assert_eq!((u.container.as_deref(), u.key), (Some("box"), None));
+        let u = StorageUrl::parse("memory://box/").unwrap();
+        assert_eq!(u.key, None);
+        let u = StorageUrl::parse("memory://").unwrap();
+        assert_eq!((u.container, u.key), (None, None));
+        assert!(u.config.options.is_empty());
+
+        let u = StorageUrl::parse("local:///srv/my%20data?x=1").unwrap();
+        assert_eq!(u.config.get("path"), Some("/srv/my data"));
+        assert_eq!(u.config.get("x"), Some("1"));
+        assert_eq!(u.container, None);
+        let u = StorageUrl::parse("local://c/k?root=/srv/a+b").unwrap();
+        assert_eq!(u.config.get("root"), Some("/srv/a b"), "query values are form-decoded");
+
+        for bad in ["photos/cat.jpg", "://x/y", "1s3://b/k", "s 3://b/k", "s3://b/%zz"] {
+            let err = StorageUrl::parse(bad).unwrap_err();
+            assert_eq!(*err.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+        }
+    }
+
+    #[cfg(feature = "local")]
+    #[test]
+    fn local_root_comes_from_options_then_the_environment() {
+        use builtin::local_root;
+        let env = Some("/from/env".to_string());
+        let c = Config::new("local").option("root", "/r").option("path", "/p");
+        assert_eq!(local_root(&c, env.clone()).unwrap(), "/r");
+        let c = Config::new("local").option("path", "/p");
+        assert_eq!(local_root(&c, env.clone()).unwrap(), "/p");
+        assert_eq!(local_root(&Config::new("local"), env).unwrap(), "/from/env");
+        let err = local_root(&Config::new("local"), None).unwrap_err();
+        assert!(err.to_string().contains("LIBCLOUD_LOCAL_ROOT"), "{err}");
+        assert!(local_root(&Config::new("local"), Some(String::new())).is_err());
+    }
+
+    #[cfg(feature = "local")]
+    #[test]
+    fn storage_urls_open_local_containers_under_a_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("local://box/k?root={}", dir.path().display());
+        let url = StorageUrl::parse(&text).unwrap();
+        let storage = Registry::builtin().open_storage(&url.config).unwrap();
+        assert_eq!(storage.name(), "local");
     }
 }

@@ -57,5 +57,39 @@ fn builtin_registry_lists_compiled_providers() {
         r.providers(libcloud::registry::Api::Storage),
         ["local", "memory"]
     );
-    assert_eq!(r.providers(libcloud::registry::Api::Dns), ["memory"]);
+    let dns = r.providers(libcloud::registry::Api::Dns);
+    assert!(dns.contains(&"memory"));
+    assert_eq!(dns.contains(&"zerigo"), cfg!(feature = "zerigo"));
+}
+
+#[cfg(feature = "zerigo")]
+#[test]
+fn zerigo_opens_from_options_and_says_what_is_missing() {
+    let dns = libcloud::registry::dns("zerigo://?email=ops@example.com&api_key=k3y").unwrap();
+    assert_eq!(dns.name(), "zerigo");
+    // Without credentials in the URL it falls back to the environment; this test process does
+    // not set ZERIGO_EMAIL, so the error names the variable.
+    if std::env::var_os("ZERIGO_EMAIL").is_none() {
+        let err = libcloud::registry::dns("zerigo://").err().unwrap();
+        assert_eq!(*err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("ZERIGO_EMAIL"), "{err}");
+    }
+    let err = libcloud::registry::dns("zerigo://?password=x")
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("has no option \"password\""),
+        "{err}"
+    );
+}
+
+#[cfg(feature = "gogrid")]
+#[test]
+fn gogrid_opens_from_options() {
+    let lb = libcloud::registry::load_balancer(
+        "gogrid://?api_key=key&shared_secret=s3cret&endpoint=http://127.0.0.1:9/api/",
+    )
+    .unwrap();
+    assert_eq!(lb.name(), "gogrid");
+    assert!(!format!("{lb:?}").contains("s3cret"));
 }
