@@ -647,9 +647,19 @@ mod tests {
         assert_eq!(u.config.get("x"), Some("1"));
         assert_eq!(u.container, None);
         let u = StorageUrl::parse("local://c/k?root=/srv/a+b").unwrap();
-        assert_eq!(u.config.get("root"), Some("/srv/a b"), "query values are form-decoded");
+        assert_eq!(
+            u.config.get("root"),
+            Some("/srv/a b"),
+            "query values are form-decoded"
+        );
 
-        for bad in ["photos/cat.jpg", "://x/y", "1s3://b/k", "s 3://b/k", "s3://b/%zz"] {
+        for bad in [
+            "photos/cat.jpg",
+            "://x/y",
+            "1s3://b/k",
+            "s 3://b/k",
+            "s3://b/%zz",
+        ] {
             let err = StorageUrl::parse(bad).unwrap_err();
             assert_eq!(*err.kind(), crate::ErrorKind::InvalidInput, "{bad}");
         }
@@ -660,7 +670,9 @@ mod tests {
     fn local_root_comes_from_options_then_the_environment() {
         use builtin::local_root;
         let env = Some("/from/env".to_string());
-        let c = Config::new("local").option("root", "/r").option("path", "/p");
+        let c = Config::new("local")
+            .option("root", "/r")
+            .option("path", "/p");
         assert_eq!(local_root(&c, env.clone()).unwrap(), "/r");
         let c = Config::new("local").option("path", "/p");
         assert_eq!(local_root(&c, env.clone()).unwrap(), "/p");
