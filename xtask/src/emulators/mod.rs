@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 
+mod garage;
 mod moto;
 
 /// Where an emulator's files live during a run.
@@ -39,10 +40,16 @@ pub struct Emulator {
 }
 
 /// Every emulator the test suite needs.
-pub const EMULATORS: &[Emulator] = &[Emulator {
-    name: "moto",
-    start: moto::start,
-}];
+pub const EMULATORS: &[Emulator] = &[
+    Emulator {
+        name: "moto",
+        start: moto::start,
+    },
+    Emulator {
+        name: "garage",
+        start: garage::start,
+    },
+];
 
 /// Where installed servers are cached: `$LIBCLOUD_TOOLS_DIR`, else
 /// `$XDG_CACHE_HOME/libcloud-rs/tools`, else `~/.cache/libcloud-rs/tools`.
