@@ -13,6 +13,9 @@
 //!   so a test can assert both what the driver parsed and what it asked for.
 //! - [`fixtures`] finds those recorded responses, and [`require_fixtures!`] skips a test with a
 //!   printed reason where they are absent.
+//! - [`fault::FaultProxy`] is an HTTP proxy on 127.0.0.1 that sits between a driver and a real
+//!   server and injects faults (resets, error statuses, stalls, truncated or corrupted bodies)
+//!   by script or at a seeded rate, for reliability tests.
 //! - [`live`] finds emulator endpoints from the environment; [`require_live!`] skips without
 //!   one, or fails when `LIBCLOUD_REQUIRE_LIVE=1` says the servers must be there.
 //!
@@ -27,6 +30,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod conformance;
+pub mod fault;
 pub mod fixtures;
 pub mod live;
 pub mod replay;

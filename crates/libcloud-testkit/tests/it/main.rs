@@ -4,6 +4,7 @@
 
 mod compute_suite;
 mod dns_suite;
+mod fault;
 mod fixtures;
 mod lb_suite;
 mod live;
