@@ -162,7 +162,44 @@ fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The rustls error of a failed TLS handshake, when one is anywhere in an error's chain of
+/// causes. It travels as the payload of an I/O error (itself wrapped in another by
+/// hyper-rustls), which `source()` skips, so payloads are opened too.
+fn tls_failure<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        let mut payload = Some(e);
+        while let Some(p) = payload {
+            if let Some(tls) = p.downcast_ref::<rustls::Error>() {
+                return Some(tls);
+            }
+            payload = p
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        cause = e.source();
+    }
+    None
+}
+
 fn from_client_error(err: hyper_util::client::legacy::Error) -> Error {
+    // hyper's own message only says "client error (Connect)"; a failed handshake must say why.
+    // Trying again cannot make a refused certificate acceptable, so that is not temporary.
+    if let Some(tls) = tls_failure(&err) {
+        let certificate = matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        );
+        let message = if certificate {
+            format!("TLS handshake failed, the server's certificate was not accepted: {tls}")
+        } else {
+            format!("TLS handshake failed: {tls}")
+        };
+        return Error::new(ErrorKind::Transport, message)
+            .with_temporary(!certificate)
+            .with_source(err);
+    }
     let what = if err.is_connect() {
         "connect failed"
     } else {

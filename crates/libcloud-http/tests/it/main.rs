@@ -3,3 +3,4 @@
 
 mod closed_port;
 mod loopback;
+mod tls;
