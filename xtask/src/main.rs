@@ -6,11 +6,14 @@
 //! - `emulators up|down|status`: the local stand-ins for the clouds that live tests talk to.
 //!   `up` starts each on 127.0.0.1, waits until it answers and writes the variables tests read
 //!   to `.emulators/env`; it fails if one does not come up.
+//! - `bench s3 [--quick]`: the S3 benchmark (libcloud-s3 against object_store, Apache Libcloud
+//!   and a raw client on Garage and moto); the full run rewrites `docs/benchmarks.md`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
 mod emulators;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -23,6 +26,8 @@ fn main() -> ExitCode {
         ["emulators", "up"] => emulators::up(&root()).map(|_| ()),
         ["emulators", "down"] => emulators::down(&root()),
         ["emulators", "status"] => emulators::status(&root()),
+        ["bench", "s3"] => bench::s3(false),
+        ["bench", "s3", "--quick"] => bench::s3(true),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -30,7 +35,8 @@ fn main() -> ExitCode {
                  ci                 format check, clippy, tests (with emulators), example, docs\n  \
                  emulators up       start the local cloud stand-ins the live tests use\n  \
                  emulators down     stop them\n  \
-                 emulators status   show which are running"
+                 emulators status   show which are running\n  \
+                 bench s3 [--quick] S3 benchmark; the full run writes docs/benchmarks.md"
             );
             return ExitCode::from(2);
         }

@@ -53,7 +53,7 @@ pub const EMULATORS: &[Emulator] = &[
 
 /// Where installed servers are cached: `$LIBCLOUD_TOOLS_DIR`, else
 /// `$XDG_CACHE_HOME/libcloud-rs/tools`, else `~/.cache/libcloud-rs/tools`.
-fn tools_dir() -> PathBuf {
+pub fn tools_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("LIBCLOUD_TOOLS_DIR") {
         return PathBuf::from(dir);
     }
