@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use crate::Result;
 
 mod garage;
+mod mimic;
 mod moto;
+mod swift;
 
 /// Where an emulator's files live during a run.
 pub struct Context {
@@ -48,6 +50,14 @@ pub const EMULATORS: &[Emulator] = &[
     Emulator {
         name: "garage",
         start: garage::start,
+    },
+    Emulator {
+        name: "swift",
+        start: swift::start,
+    },
+    Emulator {
+        name: "mimic",
+        start: mimic::start,
     },
 ];
 
