@@ -80,6 +80,13 @@ const META_PREFIX: &str = "x-object-meta-";
 /// objects written by other tools have no recorded MD5; their hash is `None` and
 /// `extra["etag"]` holds Swift's.
 ///
+/// Segments live in the container `<container>_segments` (see
+/// [`with_segment_container_suffix`](SwiftStorage::with_segment_container_suffix)), under
+/// `<name>/slo/<upload id>/`. A failed upload deletes the segments it wrote, and
+/// `delete_object` deletes a large object's segments with it; replacing a large object by
+/// uploading under its name does not (the old segments stay until deleted), so delete it
+/// first.
+///
 /// User metadata goes to `X-Object-Meta-*` (keys come back lower-case). Swift has no canned
 /// ACLs or storage classes; an upload that asks for one is refused with `InvalidInput`.
 #[derive(Debug, Clone)]
