@@ -9,6 +9,7 @@ mod live_mimic;
 mod live_swift;
 mod nova;
 mod renewal;
+mod slo;
 mod swift;
 
 use std::sync::Arc;
