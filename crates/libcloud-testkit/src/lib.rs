@@ -16,6 +16,8 @@
 //! - [`fault::FaultProxy`] is an HTTP proxy on 127.0.0.1 that sits between a driver and a real
 //!   server and injects faults (resets, error statuses, stalls, truncated or corrupted bodies)
 //!   by script or at a seeded rate, for reliability tests.
+//! - [`fuzz`] gives proptest strategies for fuzzing response parsers: seed corpora, mutations
+//!   of them, generated XML and JSON.
 //! - [`live`] finds emulator endpoints from the environment; [`require_live!`] skips without
 //!   one, or fails when `LIBCLOUD_REQUIRE_LIVE=1` says the servers must be there.
 //!
@@ -32,6 +34,7 @@
 pub mod conformance;
 pub mod fault;
 pub mod fixtures;
+pub mod fuzz;
 pub mod live;
 pub mod replay;
 

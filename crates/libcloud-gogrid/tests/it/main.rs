@@ -7,6 +7,7 @@ mod conformance;
 mod errors;
 mod fixtures;
 mod fuzz;
+mod parser_props;
 
 use std::time::{Duration, UNIX_EPOCH};
 

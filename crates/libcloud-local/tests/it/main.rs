@@ -7,6 +7,7 @@ mod containers;
 mod links;
 mod listing;
 mod metadata;
+mod name_props;
 mod ranges;
 mod support;
 mod uploads;

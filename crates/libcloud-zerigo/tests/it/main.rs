@@ -7,6 +7,7 @@ mod conformance;
 mod errors;
 mod fixtures;
 mod fuzz;
+mod parser_props;
 mod requests;
 
 use std::sync::{Arc, Mutex};
