@@ -266,11 +266,8 @@ impl Inner {
                 &target,
             )
             .await?;
-        let entries: Vec<json::ObjectEntry> = if body.iter().all(u8::is_ascii_whitespace) {
-            Vec::new()
-        } else {
-            parse_json(&body, "container listing").map_err(|e| e.with_operation(operation))?
-        };
+        let entries: Vec<json::ObjectEntry> =
+            parse_listing(&body, "container listing").map_err(|e| e.with_operation(operation))?;
         let last = entries
             .last()
             .and_then(|e| e.name.clone().or_else(|| e.subdir.clone()));
@@ -311,6 +308,17 @@ impl Inner {
             .await?;
         Ok(())
     }
+}
+
+/// A JSON listing: an array of entries. No body (Swift's 204) and an empty object (which some
+/// CloudFiles deployments answered) are empty listings.
+fn parse_listing<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<T>> {
+    let text = String::from_utf8_lossy(body);
+    let compact: String = text.split_whitespace().collect();
+    if compact.is_empty() || compact == "{}" {
+        return Ok(Vec::new());
+    }
+    parse_json(body, what)
 }
 
 /// A bodiless request.
@@ -528,12 +536,8 @@ impl StorageDriver for SwiftStorage {
         paginate(move |marker: Option<String>| async move {
             let target = Target::new("iterate_containers", ResourceKind::Container, "");
             let body = inner.list_page("", &[], marker.as_deref(), &target).await?;
-            let entries: Vec<json::ContainerEntry> = if body.iter().all(u8::is_ascii_whitespace) {
-                Vec::new()
-            } else {
-                parse_json(&body, "account listing")
-                    .map_err(|e| e.with_operation("iterate_containers"))?
-            };
+            let entries: Vec<json::ContainerEntry> = parse_listing(&body, "account listing")
+                .map_err(|e| e.with_operation("iterate_containers"))?;
             let next = entries
                 .last()
                 .map(|e| e.name.clone())

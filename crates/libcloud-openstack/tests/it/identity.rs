@@ -69,8 +69,8 @@ async fn keystone_v2_password_and_the_recorded_catalog() {
     let msg = err.to_string();
     assert!(msg.contains("set the service name or region"), "{msg}");
     for name in [
-        "cloudServers ",
-        "nova",
+        "name cloudServers,",
+        "name nova,",
         "cloudServersOpenStack",
         "cloudServersPreprod",
     ] {
