@@ -69,7 +69,10 @@ fn element<'a>(xml: &'a str, tag: &str) -> Option<String> {
 impl Raw {
     /// A client for `settings`' server.
     pub fn new(settings: &Settings) -> Result<Self> {
-        let http = HttpClient::builder(TokioExecutor::new()).build_http();
+        // Small requests must not wait for Nagle's algorithm; every HTTP library here does this.
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let http = HttpClient::builder(TokioExecutor::new()).build(connector);
         let identity = aws_credential_types::Credentials::new(
             settings.access_key.clone(),
             settings.secret_key.clone(),
