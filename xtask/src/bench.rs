@@ -315,16 +315,39 @@ fn median(values: &mut [f64]) -> f64 {
 struct Figure {
     /// Median seconds.
     seconds: f64,
+    /// Half the distance between the slowest and the fastest run, relative to the median.
+    spread: f64,
     /// Highest peak RSS of the runs, in MiB.
     rss_mib: f64,
 }
 
 type Results = BTreeMap<(usize, OpId, ClientId), Figure>;
 
-/// Runs the benchmark: `cargo xtask bench s3 [--quick]`.
-pub fn s3(quick: bool) -> Result {
+/// Runs the benchmark: `cargo xtask bench s3 [--quick] [--repeat N]`.
+pub fn s3(flags: &[&str]) -> Result {
+    let mut quick = false;
+    let mut repeat = None;
+    let mut rest = flags.iter();
+    while let Some(flag) = rest.next() {
+        match *flag {
+            "--quick" => quick = true,
+            "--repeat" => {
+                let n = rest
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| (1..=50).contains(n))
+                    .ok_or("--repeat needs a number from 1 to 50")?;
+                repeat = Some(n);
+            }
+            other => return Err(format!("bench s3: unknown flag {other:?}")),
+        }
+    }
     let root = root();
-    let plan = if quick { Plan::quick() } else { Plan::full() };
+    let mut plan = if quick { Plan::quick() } else { Plan::full() };
+    if let Some(n) = repeat {
+        plan.repeat = n;
+    }
+    let load_before = load_average();
     run(
         "build the benchmark clients (release)",
         cargo().args([
@@ -354,7 +377,8 @@ pub fn s3(quick: bool) -> Result {
     let (servers, results) = outcome?;
     down?;
 
-    let machine = machine(&root, &programs, &ctx)?;
+    let load = format!("{load_before} before the run, {} after", load_average());
+    let machine = machine(&root, &programs, &ctx, &load)?;
     let tables = report(&plan, &servers, &results);
     println!("\n{tables}");
     if quick {
@@ -448,10 +472,14 @@ fn run_all(
             for (client, runs) in samples {
                 let mut seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
                 let rss = runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
+                let mid = median(&mut seconds);
+                let fast = seconds.first().copied().unwrap_or(mid);
+                let slow = seconds.last().copied().unwrap_or(mid);
                 results.insert(
                     (s, op, client),
                     Figure {
-                        seconds: median(&mut seconds),
+                        seconds: mid,
+                        spread: (slow - fast) / 2.0 / mid,
                         rss_mib: rss as f64 / 1024.0,
                     },
                 );
@@ -482,8 +510,9 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
         let _ = writeln!(out, "### {}\n", server.name);
         let _ = writeln!(
             out,
-            "Median time of {} run(s); in brackets, the time relative to the raw client on the \
-             same server (1.00 = as fast as the floor, 1.10 = 10 % slower).\n",
+            "Median time of {} run(s) ± half the range between the fastest and the slowest; in \
+             brackets, the median relative to the raw client's on the same server (1.00 = as \
+             fast as the floor, 1.10 = 10 % slower); then the speed at the median.\n",
             plan.repeat
         );
         let mut header = String::from("| operation |");
@@ -501,8 +530,9 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
                     (Some(f), Some(raw)) => {
                         let _ = write!(
                             row,
-                            " {:.3} s ({:.2}) {} |",
+                            " {:.3} s ±{:.0} % ({:.2}) {} |",
                             f.seconds,
+                            f.spread * 100.0,
                             f.seconds / raw,
                             rate(plan, op, f.seconds)
                         );
@@ -584,7 +614,15 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
 }
 
 /// The machine and the versions, as Markdown lines.
-fn machine(root: &Path, programs: &Programs, ctx: &Context) -> Result<String> {
+/// The 1, 5 and 15 minute load averages, from `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn machine(root: &Path, programs: &Programs, ctx: &Context, load: &str) -> Result<String> {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
     let cpu = cpuinfo
@@ -643,6 +681,7 @@ fn machine(root: &Path, programs: &Programs, ctx: &Context) -> Result<String> {
     Ok(format!(
         "- CPU: {cpu}, {cores} logical cores (`nproc`), shared by the clients and the servers\n\
          - memory: {memory}; Linux {kernel}\n\
+         - load average (1, 5, 15 min): {load}; other work on the machine shows up as spread\n\
          - libcloud at commit {commit}; {rustc}; release profile\n\
          - object_store {}, hyper {}, aws-sigv4 {} (from `bench/Cargo.lock`)\n\
          - Apache Libcloud {libcloud_py} on {python}\n\
@@ -692,7 +731,8 @@ fn page(plan: &Plan, machine: &str, tables: &str) -> String {
            stops; a wrong result fails the run.\n\
          - Each client times only the operation itself (not its start-up). Each operation is run\n  \
            once unrecorded to warm the server, then {repeat} times per client in rounds (each\n  \
-           round begins with another client), and the median is reported.\n\
+           round begins with another client), and the median is reported, with ± half the\n  \
+           range between the fastest and the slowest run.\n\
          - Peak memory is the client process's peak resident set, `VmHWM` from\n  \
            `/proc/self/status`, read by the client just before it exits; the highest of the runs\n  \
            is reported.\n\

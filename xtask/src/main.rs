@@ -6,7 +6,7 @@
 //! - `emulators up|down|status`: the local stand-ins for the clouds that live tests talk to.
 //!   `up` starts each on 127.0.0.1, waits until it answers and writes the variables tests read
 //!   to `.emulators/env`; it fails if one does not come up.
-//! - `bench s3 [--quick]`: the S3 benchmark (libcloud-s3 against object_store, Apache Libcloud
+//! - `bench s3 [--quick] [--repeat N]`: the S3 benchmark (libcloud-s3 against object_store, Apache Libcloud
 //!   and a raw client on Garage and moto); the full run rewrites `docs/benchmarks.md`.
 
 use std::path::{Path, PathBuf};
@@ -26,8 +26,7 @@ fn main() -> ExitCode {
         ["emulators", "up"] => emulators::up(&root()).map(|_| ()),
         ["emulators", "down"] => emulators::down(&root()),
         ["emulators", "status"] => emulators::status(&root()),
-        ["bench", "s3"] => bench::s3(false),
-        ["bench", "s3", "--quick"] => bench::s3(true),
+        ["bench", "s3", flags @ ..] => bench::s3(flags),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -36,7 +35,7 @@ fn main() -> ExitCode {
                  emulators up       start the local cloud stand-ins the live tests use\n  \
                  emulators down     stop them\n  \
                  emulators status   show which are running\n  \
-                 bench s3 [--quick] S3 benchmark; the full run writes docs/benchmarks.md"
+                 bench s3           S3 benchmark [--quick] [--repeat N]; writes docs/benchmarks.md"
             );
             return ExitCode::from(2);
         }
