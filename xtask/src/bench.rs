@@ -503,7 +503,7 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
     let rss_limit = (PART_SIZE * (PART_CONCURRENCY + 2)) as f64 / MIB as f64 + 32.0;
     for (s, server) in servers.iter().enumerate() {
         let get = |op, client| results.get(&(s, op, client)).copied();
-        let _ = writeln!(out, "### {}\n", server.name);
+        let _ = writeln!(out, "#### {}\n", server.name);
         let _ = writeln!(
             out,
             "Median time of {} run(s) ± half the range between the fastest and the slowest; in \
@@ -665,6 +665,16 @@ fn machine(root: &Path, programs: &Programs, ctx: &Context, load: &str) -> Resul
                 .current_dir(root)
                 .args(["rev-parse", "--short", "HEAD"]),
         );
+    let changed = Command::new("git")
+        .current_dir(root)
+        .args(["status", "--porcelain", "--", "crates"])
+        .output()
+        .is_ok_and(|o| !o.stdout.is_empty());
+    let commit = if changed {
+        format!("{commit} with uncommitted changes")
+    } else {
+        commit
+    };
     let lock = std::fs::read_to_string(root.join("bench/Cargo.lock")).unwrap_or_default();
     let locked = |name: &str| {
         let key = format!("name = \"{name}\"\nversion = \"");
@@ -742,7 +752,7 @@ fn page(plan: &Plan, machine: &str, tables: &str) -> String {
          \n\
          {machine}\
          \n\
-         ## Results\n\
+         ### Results\n\
          \n\
          {tables}",
         part = PART_SIZE / MIB,
