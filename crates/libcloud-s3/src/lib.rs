@@ -56,6 +56,12 @@
 //! payload is sent as `UNSIGNED-PAYLOAD`, so no SHA-256 is spent on it. [`UploadOptions`]'s
 //! `verify_hash: false` skips the comparisons but not the checksum headers.
 //!
+//! Downloads check themselves as they are read: a whole object must have the length its
+//! `Content-Length` gave and, when its ETag is the MD5 of its content (a single `PutObject`
+//! without SSE-KMS or SSE-C), that MD5; a ranged download must have the length of the range. A
+//! body cut short ends the stream with a `Transport` error and a damaged one with `HashMismatch`,
+//! so [`download_to_path`](libcloud_core::StorageDriverExt::download_to_path) leaves no file.
+//!
 //! CRC32C uses the `crc32c` crate: pure Rust, with the SSE 4.2 and ARMv8 instructions where the
 //! CPU has them, and a software fallback.
 //!

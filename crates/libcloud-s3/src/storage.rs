@@ -15,6 +15,7 @@ use libcloud_aws::{
     AwsClient, Clock, CredentialProvider, Endpoint, Env, ErrorContext, Region, Service,
 };
 use libcloud_core::body::ByteStream;
+use libcloud_core::hash::verify_stream;
 use libcloud_core::multipart::{MultipartConfig, write_multipart};
 use libcloud_core::paging::{Page, paginate};
 use libcloud_core::{
@@ -25,7 +26,8 @@ use serde_json::Value;
 
 use crate::client::{PROVIDER, S3Client, empty_request, parse_http_date};
 use crate::config::{ChecksumMode, S3Config};
-use crate::upload::{ObjectHeaders, UploadTarget};
+use crate::checksum::{is_md5_hex, unquote};
+use crate::upload::{ObjectHeaders, UploadTarget, etag_is_not_md5};
 use crate::xml::{self, ObjectPage, PageStart};
 
 /// Amazon S3, or an S3-compatible store, as a libcloud [`StorageDriver`].
@@ -807,6 +809,20 @@ impl StorageDriver for S3Storage {
         })?;
         let object = Self::object_from_headers(container, name, &headers, size);
         let mut stream = response.into_body().into_stream();
+        if partial {
+            stream = verify_stream(stream, length, None);
+        } else {
+            // The whole object: its length is checked and, where the ETag is the MD5 of the
+            // content, its bytes too, so that a body cut short or damaged on the way ends in an
+            // error (`Transport`, `HashMismatch`) instead of passing for the object.
+            let md5 = headers
+                .get(ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(unquote)
+                .filter(|etag| is_md5_hex(etag) && !etag_is_not_md5(&headers))
+                .map(str::to_string);
+            stream = verify_stream(stream, Some(size), md5);
+        }
         if let (Some(r), false) = (&range, partial) {
             // The server sent the whole object: pass on only the range.
             r.clamp(size).map_err(|e| client.tag(e, OP))?;

@@ -137,7 +137,7 @@ fn text_value(what: &str, value: &str) -> Result<HeaderValue> {
 
 /// Whether the server encrypted the object in a way that makes its ETag something other than
 /// the MD5 of the content (SSE-KMS, SSE-C).
-fn etag_is_not_md5(headers: &HeaderMap) -> bool {
+pub(crate) fn etag_is_not_md5(headers: &HeaderMap) -> bool {
     let kms = headers
         .get("x-amz-server-side-encryption")
         .and_then(|v| v.to_str().ok())
