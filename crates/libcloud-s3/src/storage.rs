@@ -24,9 +24,9 @@ use libcloud_core::{
 };
 use serde_json::Value;
 
+use crate::checksum::{is_md5_hex, unquote};
 use crate::client::{PROVIDER, S3Client, empty_request, parse_http_date};
 use crate::config::{ChecksumMode, S3Config};
-use crate::checksum::{is_md5_hex, unquote};
 use crate::upload::{ObjectHeaders, UploadTarget, etag_is_not_md5};
 use crate::xml::{self, ObjectPage, PageStart};
 
