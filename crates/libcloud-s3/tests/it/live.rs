@@ -228,6 +228,58 @@ async fn multipart_listing_and_cleanup(server: &Server) {
     s3.delete_container(&bucket).await.unwrap();
 }
 
+/// A multipart upload whose source fails after two parts is aborted: no object, no upload left.
+async fn failed_multipart_leaves_nothing(server: &Server) {
+    let config = server
+        .config()
+        .with_part_size(5 * MIB)
+        .with_multipart_threshold(5 * MIB as u64);
+    let s3 = server.driver(config);
+    let bucket = unique_name("lc-s3-abort");
+    s3.create_container(&bucket).await.unwrap();
+    let body = futures::stream::iter(vec![
+        Ok(pattern(11 * MIB)),
+        Err(libcloud_core::Error::new(
+            ErrorKind::Transport,
+            "the source broke",
+        )),
+    ])
+    .boxed();
+    let err = s3
+        .upload_object_via_stream(&bucket, "broken.bin", body, &UploadOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::Transport);
+    assert!(
+        s3.get_object(&bucket, "broken.bin")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    let left: Vec<_> = s3
+        .ex_iterate_multipart_uploads(&bucket, None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        left.is_empty(),
+        "the failed upload was not aborted: {left:?}"
+    );
+    s3.delete_container(&bucket).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_failed_multipart_leaves_nothing() {
+    let server = moto(require_live!("LIBCLOUD_TEST_MOTO_ENDPOINT"));
+    failed_multipart_leaves_nothing(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garage_failed_multipart_leaves_nothing() {
+    let server = garage!();
+    failed_multipart_leaves_nothing(&server).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moto_conformance() {
     let server = moto(require_live!("LIBCLOUD_TEST_MOTO_ENDPOINT"));
