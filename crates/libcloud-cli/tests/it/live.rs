@@ -63,12 +63,15 @@ fn storage_on_moto() {
          storage cp s3://{bucket}/dir/blob.bin memory://mem/blob.bin\n\
          storage mb {back_box}\n\
          storage cp memory://mem/blob.bin {to}\n\
+         storage get s3://{bucket}/dir/blob.bin {part} --range 100-199\n\
+         storage ls s3://{bucket} -d /\n\
          storage url s3://{bucket}/dir/blob.bin --expires 10m\n\
          storage rm s3://{bucket}/dir/blob.bin\n\
          storage rb s3://{bucket}\n",
         from = local_url(&src, "in", "blob.bin"),
         back_box = local_url(&back, "out", ""),
         to = local_url(&back, "out", "blob.bin"),
+        part = dir.path().join("part.bin").display(),
     );
     // With --provider s3, --endpoint goes to the S3 driver only, not to memory or local.
     let path = dir.path().join("script");
@@ -91,14 +94,31 @@ fn storage_on_moto() {
         copied == data,
         "local -> s3 -> memory -> local changed the bytes"
     );
-    let lines = done.json();
+    // JSON lines from mb, ls and stat; the presigned URL is a plain line.
+    let text = done.text();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let stat = lines
+        .iter()
+        .rfind(|l| l["name"] == "dir/blob.bin")
+        .unwrap_or_else(|| panic!("no stat line: {text}"));
+    assert_eq!(stat["size"], data.len());
     assert!(
-        lines.iter().any(|l| l["name"] == "dir/blob.bin"),
-        "{lines:?}"
+        lines.iter().any(|l| l["prefix"] == "dir/"),
+        "the delimiter groups dir/: {text}"
     );
+    let part = std::fs::read(dir.path().join("part.bin")).unwrap();
+    assert_eq!(part, data[100..200], "a ranged get");
+    let url = text
+        .lines()
+        .find(|l| l.starts_with("http"))
+        .unwrap_or_else(|| panic!("no presigned URL: {text}"));
     assert!(
-        done.text().contains(&bucket),
-        "the presigned URL names the bucket"
+        url.contains(&bucket) && url.contains("X-Amz-Signature="),
+        "{url}"
     );
 
     // Errors from a live server keep their kind: a missing object is exit 3.
