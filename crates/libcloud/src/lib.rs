@@ -11,6 +11,7 @@
 //! | `memory` | [`memory`]: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
 //! | `http` | [`http`]: the default HTTP transport (hyper, rustls with ring) | no |
 //! | `zerigo` | [`zerigo`]: Zerigo DNS (`zerigo://`; service retired, verified on recorded responses) | no |
+//! | `openstack` | [`openstack`]: Keystone v2/v3 and tempauth, Nova compute, Swift storage (`openstack://`, `swift://`) | no |
 //! | `gogrid` | [`gogrid`]: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
 //!
 //! ```
@@ -48,6 +49,10 @@ pub use libcloud_http as http;
 /// Zerigo DNS.
 #[cfg(feature = "zerigo")]
 pub use libcloud_zerigo as zerigo;
+
+/// OpenStack: Keystone identity, Nova compute, Swift storage.
+#[cfg(feature = "openstack")]
+pub use libcloud_openstack as openstack;
 
 /// GoGrid load balancers.
 #[cfg(feature = "gogrid")]

@@ -272,6 +272,8 @@ pub const KNOWN_PROVIDERS: &[(&str, &[Api], &str)] = &[
     ("local", &[Api::Storage], "local"),
     ("zerigo", &[Api::Dns], "zerigo"),
     ("gogrid", &[Api::LoadBalancer], "gogrid"),
+    ("openstack", &[Api::Compute, Api::Storage], "openstack"),
+    ("swift", &[Api::Storage], "openstack"),
 ];
 
 /// Maps provider names to driver factories, per API.
@@ -315,6 +317,8 @@ impl Registry {
         builtin::zerigo(&mut registry);
         #[cfg(feature = "gogrid")]
         builtin::gogrid(&mut registry);
+        #[cfg(feature = "openstack")]
+        builtin::openstack(&mut registry);
         registry
     }
 
@@ -433,13 +437,9 @@ pub fn dns(url: &str) -> Result<Arc<dyn DnsDriver>> {
     Registry::builtin().open_dns(&Config::from_url(url)?)
 }
 
-#[cfg(any(
-    feature = "memory",
-    feature = "local",
-    feature = "zerigo",
-    feature = "gogrid"
-))]
+/// The factories of the providers compiled into this build, one function per feature.
 mod builtin {
+    #[allow(unused_imports)]
     use super::*;
 
     /// Refuses options a provider does not know, so a typo is an error and not a silent default.
@@ -510,6 +510,59 @@ mod builtin {
                 .map(str::to_string)
                 .or_else(|| std::env::var(var).ok())
         }
+    }
+
+    /// The settings an OpenStack cloud takes, named like its `OS_*` variables without the prefix.
+    #[cfg(feature = "openstack")]
+    const OPENSTACK_OPTIONS: &[&str] = &[
+        "auth_url",
+        "auth_type",
+        "auth_version",
+        "identity_api_version",
+        "username",
+        "user_id",
+        "password",
+        "api_key",
+        "application_credential_id",
+        "application_credential_name",
+        "application_credential_secret",
+        "project_name",
+        "project_id",
+        "tenant_name",
+        "tenant_id",
+        "user_domain_name",
+        "user_domain_id",
+        "project_domain_name",
+        "project_domain_id",
+        "domain_name",
+        "domain_id",
+        "region_name",
+        "interface",
+        "endpoint_type",
+    ];
+
+    #[cfg(feature = "openstack")]
+    pub(super) fn openstack(registry: &mut Registry) {
+        fn settings(config: &Config) -> Result<libcloud_openstack::OpenStackConfig> {
+            only_options(config, OPENSTACK_OPTIONS)?;
+            libcloud_openstack::OpenStackConfig::from_lookup(options_then_env(config, "OS_"))
+        }
+        registry
+            .register_compute("openstack", |config| {
+                Ok(Arc::new(libcloud_openstack::NovaCompute::new(settings(
+                    config,
+                )?)?))
+            })
+            .register_storage("openstack", |config| {
+                Ok(Arc::new(libcloud_openstack::SwiftStorage::new(settings(
+                    config,
+                )?)?))
+            })
+            .register_storage("swift", |config| {
+                Ok(Arc::new(libcloud_openstack::SwiftStorage::new(settings(
+                    config,
+                )?)?))
+            });
     }
 
     #[cfg(feature = "zerigo")]
