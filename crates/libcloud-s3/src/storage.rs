@@ -823,6 +823,11 @@ impl StorageDriver for S3Storage {
                 .map(str::to_string);
             stream = verify_stream(stream, Some(size), md5);
         }
+        // Errors met while reading the body (a reset, a timeout, a failed check) say where.
+        let provider = client.provider();
+        stream = stream
+            .map_err(move |e| e.or_provider(provider.clone()).or_operation(OP))
+            .boxed();
         if let (Some(r), false) = (&range, partial) {
             // The server sent the whole object: pass on only the range.
             r.clamp(size).map_err(|e| client.tag(e, OP))?;

@@ -910,8 +910,8 @@ fn reset(stream: TcpStream) {
     drop(stream);
 }
 
-/// A response the proxy makes up itself.
-fn canned(status: u16, code: &str, extra_headers: &str, name: &str, keep_alive: bool) -> Vec<u8> {
+/// A response the proxy makes up itself for `head`; an answer to `HEAD` has no body.
+fn canned(status: u16, code: &str, extra_headers: &str, name: &str, head: &RequestHead) -> Vec<u8> {
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -923,13 +923,14 @@ fn canned(status: u16, code: &str, extra_headers: &str, name: &str, keep_alive: 
     );
     format!(
         "HTTP/1.1 {status} {reason}\r\ncontent-type: application/xml\r\n\
-         x-fault-injected: {name}\r\n{extra_headers}content-length: {}\r\n{}\r\n{body}",
+         x-fault-injected: {name}\r\n{extra_headers}content-length: {}\r\n{}\r\n{}",
         body.len(),
-        if keep_alive {
+        if head.keep_alive {
             ""
         } else {
             "connection: close\r\n"
-        }
+        },
+        if head.is_head { "" } else { body.as_str() }
     )
     .into_bytes()
 }
@@ -985,21 +986,15 @@ async fn serve_connection(mut client: TcpStream, shared: Arc<Shared>) {
                     503 => "ServiceUnavailable",
                     _ => "InjectedFault",
                 };
-                Some(canned(
-                    status,
-                    code,
-                    "",
-                    &format!("status_{status}"),
-                    keep_alive,
-                ))
+                Some(canned(status, code, "", &format!("status_{status}"), &head))
             }
-            Some(Fault::SlowDown) => Some(canned(503, "SlowDown", "", "slow_down", keep_alive)),
+            Some(Fault::SlowDown) => Some(canned(503, "SlowDown", "", "slow_down", &head)),
             Some(Fault::TooManyRequests { retry_after_secs }) => Some(canned(
                 429,
                 "TooManyRequests",
                 &format!("retry-after: {retry_after_secs}\r\n"),
                 "too_many_requests",
-                keep_alive,
+                &head,
             )),
             _ => None,
         };

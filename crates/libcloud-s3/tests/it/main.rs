@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod errors;
+mod faults;
 mod fixtures;
 mod live;
 mod requests;

@@ -723,3 +723,24 @@ async fn bad_upstreams_are_refused_up_front() {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn made_up_answers_to_head_have_no_body() {
+    let (upstream, _) = start_upstream().await;
+    let plan = FaultPlan::script([Some(Fault::Status(503)), Some(Fault::SlowDown)]);
+    let proxy = FaultProxy::start(&upstream.to_string(), plan)
+        .await
+        .unwrap();
+    let t = no_retry();
+    for _ in 0..2 {
+        let (s, h, body) = send(&t, "HEAD", format!("{}/data/9", proxy.url()), Body::empty())
+            .await
+            .unwrap();
+        assert_eq!(s, 503);
+        assert!(h.contains_key("x-fault-injected"));
+        assert!(body.unwrap().is_empty());
+    }
+    // The kept-alive connection is still in step: the next answer is read whole.
+    let (s, body) = get(&t, format!("{}/data/9", proxy.url())).await.unwrap();
+    assert_eq!((s, &body[..]), (200, &pattern(9)[..]));
+}
