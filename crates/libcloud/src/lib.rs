@@ -11,6 +11,11 @@
 //! | `memory` | [`memory`]: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
 //! | `http` | [`http`]: the default HTTP transport (hyper, rustls with ring) | no |
 //! | `zerigo` | [`zerigo`]: Zerigo DNS (`zerigo://`; service retired, verified on recorded responses) | no |
+//! | `s3` | [`s3`]: Amazon S3 and S3-compatible stores (`s3://bucket?region=...&endpoint=...`) | no |
+//! | `ec2` | [`ec2`]: Amazon EC2 (`ec2://?region=...`) | no |
+//! | `route53` | [`route53`]: Amazon Route 53 (`route53://`) | no |
+//! | `elb` | [`elb`]: Elastic Load Balancing, classic (`elb://`) and application (`alb://`) | no |
+//! | `aws` | all four Amazon drivers | no |
 //! | `openstack` | [`openstack`]: Keystone v2/v3 and tempauth, Nova compute, Swift storage (`openstack://`, `swift://`) | no |
 //! | `gogrid` | [`gogrid`]: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
 //!
@@ -49,6 +54,26 @@ pub use libcloud_http as http;
 /// Zerigo DNS.
 #[cfg(feature = "zerigo")]
 pub use libcloud_zerigo as zerigo;
+
+/// What the Amazon Web Services drivers share: signing, credentials, regions, endpoints.
+#[cfg(any(feature = "s3", feature = "ec2", feature = "route53", feature = "elb"))]
+pub use libcloud_aws as aws;
+
+/// Amazon S3 and S3-compatible stores.
+#[cfg(feature = "s3")]
+pub use libcloud_s3 as s3;
+
+/// Amazon EC2.
+#[cfg(feature = "ec2")]
+pub use libcloud_ec2 as ec2;
+
+/// Amazon Route 53.
+#[cfg(feature = "route53")]
+pub use libcloud_route53 as route53;
+
+/// Elastic Load Balancing (classic and application).
+#[cfg(feature = "elb")]
+pub use libcloud_elb as elb;
 
 /// OpenStack: Keystone identity, Nova compute, Swift storage.
 #[cfg(feature = "openstack")]

@@ -272,6 +272,11 @@ pub const KNOWN_PROVIDERS: &[(&str, &[Api], &str)] = &[
     ("local", &[Api::Storage], "local"),
     ("zerigo", &[Api::Dns], "zerigo"),
     ("gogrid", &[Api::LoadBalancer], "gogrid"),
+    ("s3", &[Api::Storage], "s3"),
+    ("ec2", &[Api::Compute], "ec2"),
+    ("route53", &[Api::Dns], "route53"),
+    ("elb", &[Api::LoadBalancer], "elb"),
+    ("alb", &[Api::LoadBalancer], "elb"),
     ("openstack", &[Api::Compute, Api::Storage], "openstack"),
     ("swift", &[Api::Storage], "openstack"),
 ];
@@ -319,6 +324,14 @@ impl Registry {
         builtin::gogrid(&mut registry);
         #[cfg(feature = "openstack")]
         builtin::openstack(&mut registry);
+        #[cfg(feature = "s3")]
+        builtin::s3(&mut registry);
+        #[cfg(feature = "ec2")]
+        builtin::ec2(&mut registry);
+        #[cfg(feature = "route53")]
+        builtin::route53(&mut registry);
+        #[cfg(feature = "elb")]
+        builtin::elb(&mut registry);
         registry
     }
 
@@ -510,6 +523,130 @@ mod builtin {
                 .map(str::to_string)
                 .or_else(|| std::env::var(var).ok())
         }
+    }
+
+    /// Options an S3 URL may carry besides the driver's own: `s3://BUCKET/PREFIX` names a
+    /// container and key for tools, not a setting of the driver.
+    #[cfg(feature = "s3")]
+    pub(super) fn s3(registry: &mut Registry) {
+        registry.register_storage("s3", |config| {
+            let options = config
+                .options
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "host" | "path"));
+            let settings =
+                libcloud_s3::S3Config::from_options(options, &libcloud_aws::Env::process())?;
+            Ok(Arc::new(libcloud_s3::S3Storage::new(settings)?))
+        });
+    }
+
+    #[cfg(feature = "ec2")]
+    pub(super) fn ec2(registry: &mut Registry) {
+        registry.register_compute("ec2", |config| {
+            only_options(config, libcloud_ec2::OPTION_KEYS)?;
+            let settings = libcloud_ec2::Ec2Config::from_options(
+                config.options.iter(),
+                libcloud_aws::Env::process(),
+            )?;
+            Ok(Arc::new(libcloud_ec2::Ec2Compute::new(settings)?))
+        });
+    }
+
+    /// The settings Route 53 and ELB take from a URL, applied through their builders.
+    #[cfg(any(feature = "route53", feature = "elb"))]
+    struct AwsOptions {
+        region: Option<libcloud_aws::Region>,
+        endpoint: Option<String>,
+        keys: Option<(String, libcloud_core::Secret)>,
+        profile: Option<String>,
+    }
+
+    #[cfg(any(feature = "route53", feature = "elb"))]
+    impl AwsOptions {
+        const KEYS: &'static [&'static str] = &[
+            "region",
+            "endpoint",
+            "access_key_id",
+            "secret_access_key",
+            "profile",
+        ];
+
+        fn parse(config: &Config, extra: &[&str]) -> Result<Self> {
+            let allowed: Vec<&str> = Self::KEYS.iter().chain(extra).copied().collect();
+            only_options(config, &allowed)?;
+            let keys = match (config.get("access_key_id"), config.get("secret_access_key")) {
+                (Some(id), Some(secret)) => {
+                    Some((id.to_string(), libcloud_core::Secret::new(secret)))
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(Error::invalid_input(
+                        "access_key_id and secret_access_key go together",
+                    ));
+                }
+            };
+            Ok(AwsOptions {
+                region: config
+                    .get("region")
+                    .map(libcloud_aws::Region::new)
+                    .transpose()?,
+                endpoint: config.get("endpoint").map(str::to_string),
+                keys,
+                profile: config.get("profile").map(str::to_string),
+            })
+        }
+    }
+
+    #[cfg(feature = "route53")]
+    pub(super) fn route53(registry: &mut Registry) {
+        registry.register_dns("route53", |config| {
+            let o = AwsOptions::parse(config, &[])?;
+            let mut settings = libcloud_route53::Route53Config::from_env()?;
+            if let Some(region) = o.region {
+                settings = settings.with_region(region);
+            }
+            if let Some(endpoint) = o.endpoint {
+                settings = settings.with_endpoint(endpoint);
+            }
+            if let Some((id, secret)) = o.keys {
+                settings = settings.with_keys(id, secret);
+            }
+            if let Some(profile) = o.profile {
+                settings = settings.with_profile(profile);
+            }
+            Ok(Arc::new(libcloud_route53::Route53Dns::new(settings)?))
+        });
+    }
+
+    #[cfg(feature = "elb")]
+    pub(super) fn elb(registry: &mut Registry) {
+        fn open(
+            config: &Config,
+            default_api: libcloud_elb::ElbApi,
+        ) -> Result<Arc<dyn LoadBalancerDriver>> {
+            let o = AwsOptions::parse(config, &["api"])?;
+            let api = match config.get("api") {
+                Some(api) => api.parse()?,
+                None => default_api,
+            };
+            let mut settings = libcloud_elb::ElbConfig::from_env()?.with_api(api);
+            if let Some(region) = o.region {
+                settings = settings.with_region(region);
+            }
+            if let Some(endpoint) = o.endpoint {
+                settings = settings.with_endpoint(endpoint);
+            }
+            if let Some((id, secret)) = o.keys {
+                settings = settings.with_keys(id, secret);
+            }
+            if let Some(profile) = o.profile {
+                settings = settings.with_profile(profile);
+            }
+            libcloud_elb::driver(settings)
+        }
+        registry
+            .register_load_balancer("elb", |c| open(c, libcloud_elb::ElbApi::Classic))
+            .register_load_balancer("alb", |c| open(c, libcloud_elb::ElbApi::Application));
     }
 
     /// The settings an OpenStack cloud takes, named like its `OS_*` variables without the prefix.

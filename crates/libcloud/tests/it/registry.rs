@@ -109,3 +109,41 @@ fn openstack_opens_from_options_without_contacting_the_cloud() {
         "{err}"
     );
 }
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_drivers_open_from_urls_without_contacting_aws() {
+    let keys = "access_key_id=AKIDEXAMPLE&secret_access_key=very-secret-value";
+    let s3 = libcloud::registry::storage(&format!(
+        "s3://photos?region=eu-west-1&endpoint=http://127.0.0.1:9&{keys}"
+    ))
+    .unwrap();
+    assert_eq!(s3.name(), "s3");
+    assert!(!format!("{s3:?}").contains("very-secret-value"));
+    let ec2 = libcloud::registry::compute(&format!("ec2://?region=eu-west-1&{keys}")).unwrap();
+    assert_eq!(ec2.name(), "ec2");
+    let r53 = libcloud::registry::dns(&format!("route53://?{keys}")).unwrap();
+    assert_eq!(r53.name(), "route53");
+    let elb =
+        libcloud::registry::load_balancer(&format!("elb://?region=us-west-2&{keys}")).unwrap();
+    assert_eq!(elb.name(), "elb");
+    let alb = libcloud::registry::load_balancer(&format!("alb://?{keys}")).unwrap();
+    assert_eq!(alb.name(), "alb");
+
+    for url in [
+        "s3://b?colour=blue",
+        "ec2://?colour=blue",
+        "route53://?access_key_id=AKID",
+        "elb://?api=sideways",
+        "ec2://?region=not%20a%20region",
+    ] {
+        let err = match url.split(':').next().unwrap() {
+            "s3" => libcloud::registry::storage(url).err(),
+            "ec2" => libcloud::registry::compute(url).err(),
+            "route53" => libcloud::registry::dns(url).err(),
+            _ => libcloud::registry::load_balancer(url).err(),
+        }
+        .unwrap();
+        assert_eq!(*err.kind(), ErrorKind::InvalidInput, "{url}: {err}");
+    }
+}
