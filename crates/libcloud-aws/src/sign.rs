@@ -220,6 +220,16 @@ fn is_sha256_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Runs `f` (a call into aws-sigv4) with `tracing` switched off on this thread.
+///
+/// At TRACE level aws-sigv4 logs the request it signs and the canonical request; for a presigned
+/// URL the canonical query holds the session token (`X-Amz-Security-Token`), so with a
+/// subscriber listening at that level the token would reach the caller's log. Signing is
+/// synchronous, so silencing the thread for the call silences exactly it.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
+}
+
 /// Signs `request` in place for `config`'s service and region, as of `time`.
 ///
 /// The payload hash is, in this order: the request's own `X-Amz-Content-SHA256` header when it
@@ -290,7 +300,7 @@ pub fn sign_request(
         let headers = header_pairs(request.headers())?;
         let signable = SignableRequest::new(&method, uri, headers.into_iter(), body)
             .map_err(|e| signing_error("the request cannot be signed").with_source(e))?;
-        sign(signable, &params)
+        quietly(|| sign(signable, &params))
             .map_err(|e| signing_error("the request cannot be signed").with_source(e))?
             .into_parts()
             .0
@@ -373,7 +383,7 @@ pub fn presign(
         SignableBody::UnsignedPayload,
     )
     .map_err(|e| signing_error("the URL cannot be signed").with_source(e))?;
-    let (instructions, _signature) = sign(signable, &params)
+    let (instructions, _signature) = quietly(|| sign(signable, &params))
         .map_err(|e| signing_error("the URL cannot be signed").with_source(e))?
         .into_parts();
     let (_headers, query) = instructions.into_parts();

@@ -18,6 +18,8 @@
 //!   by script or at a seeded rate, for reliability tests.
 //! - [`fuzz`] gives proptest strategies for fuzzing response parsers: seed corpora, mutations
 //!   of them, generated XML and JSON.
+//! - [`secrets`] makes recognisable secrets and records every `tracing` event, so a test can
+//!   show that credentials never reach logs, errors or `Debug` output.
 //! - [`live`] finds emulator endpoints from the environment; [`require_live!`] skips without
 //!   one, or fails when `LIBCLOUD_REQUIRE_LIVE=1` says the servers must be there.
 //!
@@ -37,6 +39,7 @@ pub mod fixtures;
 pub mod fuzz;
 pub mod live;
 pub mod replay;
+pub mod secrets;
 
 pub use conformance::{CaseResult, Failure, Outcome, Report};
 pub use live::unique_name;

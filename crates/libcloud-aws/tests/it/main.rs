@@ -4,4 +4,5 @@
 mod error_props;
 mod moto;
 mod s3_examples;
+mod secrets;
 mod sigv4_suite;

@@ -7,5 +7,6 @@ mod faults;
 mod fixtures;
 mod live;
 mod requests;
+mod secrets;
 mod support;
 mod uploads;
