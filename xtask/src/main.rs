@@ -8,6 +8,9 @@
 //!   to `.emulators/env`; it fails if one does not come up.
 //! - `bench s3 [--quick] [--repeat N]`: the S3 benchmark (libcloud-s3 against object_store, Apache Libcloud
 //!   and a raw client on Garage and moto); the full run rewrites `docs/benchmarks.md`.
+//! - `soak [--seeds N] [--ops N] [--no-emulators]`: the fault and secret tests, longer than CI
+//!   runs them, with the totals of faults injected, bytes checked and objects lost.
+//! - `fuzz [--cases N]`: every fuzz property (`crates/*/tests/it/*_props.rs`) with many cases.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,6 +18,8 @@ use std::time::Instant;
 
 mod bench;
 mod emulators;
+mod fuzz;
+mod soak;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -27,6 +32,8 @@ fn main() -> ExitCode {
         ["emulators", "down"] => emulators::down(&root()),
         ["emulators", "status"] => emulators::status(&root()),
         ["bench", "s3", flags @ ..] => bench::s3(flags),
+        ["soak", flags @ ..] => soak::soak(flags),
+        ["fuzz", flags @ ..] => fuzz::fuzz(flags),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -35,7 +42,9 @@ fn main() -> ExitCode {
                  emulators up       start the local cloud stand-ins the live tests use\n  \
                  emulators down     stop them\n  \
                  emulators status   show which are running\n  \
-                 bench s3           S3 benchmark [--quick] [--repeat N]; writes docs/benchmarks.md"
+                 bench s3           S3 benchmark [--quick] [--repeat N]; writes docs/benchmarks.md\n  \
+                 soak               fault and secret tests, long [--seeds N] [--ops N] [--no-emulators]\n  \
+                 fuzz               fuzz properties with many cases [--cases N]"
             );
             return ExitCode::from(2);
         }

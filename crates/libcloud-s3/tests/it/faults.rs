@@ -29,7 +29,7 @@ use futures::{StreamExt, TryStreamExt};
 use libcloud_aws::{CredentialProvider, Region, StaticProvider};
 use libcloud_core::transport::Transport;
 use libcloud_core::{
-    Credentials, Error, ErrorKind, StorageDriver, StorageDriverExt, UploadOptions,
+    Credentials, Error, ErrorKind, ResourceKind, StorageDriver, StorageDriverExt, UploadOptions,
 };
 use libcloud_http::{HttpConfig, RetryPolicy};
 use libcloud_s3::{S3Config, S3Storage};
@@ -161,6 +161,11 @@ fn ops_from_env(default: usize) -> usize {
 
 /// Whether an error is one a caller can act on: a typed failure of the network, the server or
 /// the data, saying which provider and operation it came from.
+///
+/// `NotFound` of the upload is among them: when the answer to `CompleteMultipartUpload` is lost
+/// and the request is sent again, the server has completed the upload already and answers
+/// `NoSuchUpload`. The object is stored (the final check allows for it), but the call reports a
+/// failure; see docs/reliability.md.
 fn is_typed_failure(err: &Error) -> bool {
     matches!(
         err.kind(),
@@ -170,6 +175,10 @@ fn is_typed_failure(err: &Error) -> bool {
             | ErrorKind::HashMismatch { .. }
             | ErrorKind::MalformedResponse
             | ErrorKind::Provider { .. }
+            | ErrorKind::NotFound {
+                kind: ResourceKind::Upload,
+                ..
+            }
     ) && err.provider().is_some()
         && err.operation().is_some()
 }
