@@ -17,6 +17,7 @@
 //! | `elb` | [`elb`]: Elastic Load Balancing, classic (`elb://`) and application (`alb://`) | no |
 //! | `aws` | all four Amazon drivers | no |
 //! | `openstack` | [`openstack`]: Keystone v2/v3 and tempauth, Nova compute, Swift storage (`openstack://`, `swift://`) | no |
+//! | `rackspace` | [`rackspace`]: Cloud Servers, Cloud Load Balancers, Cloud DNS (`rackspace://`) and Cloud Files (`cloudfiles://`) | no |
 //! | `gogrid` | [`gogrid`]: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
 //!
 //! ```
@@ -78,6 +79,10 @@ pub use libcloud_elb as elb;
 /// OpenStack: Keystone identity, Nova compute, Swift storage.
 #[cfg(feature = "openstack")]
 pub use libcloud_openstack as openstack;
+
+/// Rackspace: Cloud Servers, Cloud Files, Cloud Load Balancers, Cloud DNS.
+#[cfg(feature = "rackspace")]
+pub use libcloud_rackspace as rackspace;
 
 /// GoGrid load balancers.
 #[cfg(feature = "gogrid")]

@@ -279,6 +279,12 @@ pub const KNOWN_PROVIDERS: &[(&str, &[Api], &str)] = &[
     ("alb", &[Api::LoadBalancer], "elb"),
     ("openstack", &[Api::Compute, Api::Storage], "openstack"),
     ("swift", &[Api::Storage], "openstack"),
+    (
+        "rackspace",
+        &[Api::Compute, Api::LoadBalancer, Api::Dns],
+        "rackspace",
+    ),
+    ("cloudfiles", &[Api::Storage], "rackspace"),
 ];
 
 /// Maps provider names to driver factories, per API.
@@ -324,6 +330,8 @@ impl Registry {
         builtin::gogrid(&mut registry);
         #[cfg(feature = "openstack")]
         builtin::openstack(&mut registry);
+        #[cfg(feature = "rackspace")]
+        builtin::rackspace(&mut registry);
         #[cfg(feature = "s3")]
         builtin::s3(&mut registry);
         #[cfg(feature = "ec2")]
@@ -647,6 +655,36 @@ mod builtin {
         registry
             .register_load_balancer("elb", |c| open(c, libcloud_elb::ElbApi::Classic))
             .register_load_balancer("alb", |c| open(c, libcloud_elb::ElbApi::Application));
+    }
+
+    #[cfg(feature = "rackspace")]
+    pub(super) fn rackspace(registry: &mut Registry) {
+        fn settings(config: &Config) -> Result<libcloud_rackspace::RackspaceConfig> {
+            only_options(
+                config,
+                &["username", "api_key", "region", "auth_url", "interface"],
+            )?;
+            libcloud_rackspace::RackspaceConfig::from_lookup(options_then_env(config, "RACKSPACE_"))
+        }
+        registry
+            .register_compute("rackspace", |c| {
+                Ok(Arc::new(libcloud_rackspace::CloudServers::new(&settings(
+                    c,
+                )?)?))
+            })
+            .register_load_balancer("rackspace", |c| {
+                Ok(Arc::new(libcloud_rackspace::CloudLoadBalancers::new(
+                    &settings(c)?,
+                )?))
+            })
+            .register_dns("rackspace", |c| {
+                Ok(Arc::new(libcloud_rackspace::CloudDns::new(&settings(c)?)?))
+            })
+            .register_storage("cloudfiles", |c| {
+                Ok(Arc::new(libcloud_rackspace::CloudFiles::new(&settings(
+                    c,
+                )?)?))
+            });
     }
 
     /// The settings an OpenStack cloud takes, named like its `OS_*` variables without the prefix.
