@@ -157,3 +157,31 @@ fn every_seed_reads_as_intended() {
     let err = read("error.json", 5, 400).unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
 }
+
+#[tokio::test]
+async fn endless_answers_are_refused_at_the_bound() {
+    use libcloud_core::futures::StreamExt;
+    const CHUNK: usize = 64 * 1024;
+    static FILLER: [u8; CHUNK] = [b' '; CHUNK];
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let endless = transport::from_fn(move |_request: Request| {
+        let counter = counter.clone();
+        Box::pin(async move {
+            let body = libcloud_core::futures::stream::repeat_with(move || {
+                counter.fetch_add(CHUNK, Ordering::SeqCst);
+                Ok(libcloud_core::Bytes::from_static(&FILLER))
+            })
+            .boxed();
+            Ok(http::Response::builder()
+                .status(200)
+                .body(Body::from_stream(body))
+                .unwrap())
+        })
+    });
+    let err = call(0, endless).await.unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::MalformedResponse, "{err}");
+    // The driver's bound is 16 MiB: it stops there instead of buffering without end.
+    let read = pulled.load(Ordering::SeqCst);
+    assert!(read <= 16 * 1024 * 1024 + 2 * CHUNK, "read {read} bytes");
+}

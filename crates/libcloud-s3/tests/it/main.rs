@@ -5,6 +5,7 @@
 mod errors;
 mod faults;
 mod fixtures;
+mod limits;
 mod live;
 mod requests;
 mod secrets;
