@@ -73,6 +73,11 @@ paged!(
 paged!(xml::DescribeTags, tag_set, xml::WireResourceTag);
 paged!(xml::DescribeSubnets, subnet_set, xml::WireSubnet);
 paged!(xml::DescribeVpcs, vpc_set, xml::WireVpc);
+paged!(
+    xml::DescribeVolumeModifications,
+    volume_modification_set,
+    xml::WireVolumeModification
+);
 
 impl Paged for xml::DescribeInstanceTypes {
     type Item = Result<NodeSize>;
@@ -258,7 +263,13 @@ impl Ec2Compute {
     }
 
     async fn merge_elastic_ips(&self, nodes: &mut [Node]) -> Result<()> {
-        let addresses = self.ex_describe_all_addresses(true).await?;
+        let addresses = match self.ex_describe_all_addresses(true).await {
+            Ok(a) => a,
+            // Credentials that may list instances but not addresses still list the nodes, with
+            // the addresses the instances show (which include their primary Elastic IP).
+            Err(e) if *e.kind() == ErrorKind::PermissionDenied => return Ok(()),
+            Err(e) => return Err(e),
+        };
         for node in nodes.iter_mut() {
             let mine: Vec<&crate::ElasticIp> = addresses
                 .iter()
@@ -296,8 +307,10 @@ impl Ec2Compute {
         let ctx = ErrorContext::new(op).resource(ResourceKind::Image, query.image_ids.join(","));
         let mut params = Params::new();
         query.add_to(&mut params);
+        // EC2 refuses MaxResults together with image ids.
+        let max = query.image_ids.is_empty().then_some(1000);
         let images = self
-            .describe_all::<xml::DescribeImages>("DescribeImages", &params, &ctx, None)
+            .describe_all::<xml::DescribeImages>("DescribeImages", &params, &ctx, max)
             .await?;
         images
             .into_iter()
@@ -520,6 +533,24 @@ impl Ec2Compute {
                 .with_provider(PROVIDER)
                 .with_operation("attach_volume")
             })
+    }
+
+    /// The volumes with these ids (all when empty), every page.
+    async fn describe_volumes(
+        &self,
+        ids: &[String],
+        op: &'static str,
+    ) -> Result<Vec<StorageVolume>> {
+        let ctx = ErrorContext::new(op).resource(ResourceKind::Volume, ids.join(","));
+        let mut params = Params::new();
+        params.list("VolumeId", ids.iter().cloned());
+        let max = ids.is_empty().then_some(500);
+        self.describe_all::<xml::DescribeVolumes>("DescribeVolumes", &params, &ctx, max)
+            .await?
+            .into_iter()
+            .map(xml::WireVolume::into_volume)
+            .collect::<Result<_>>()
+            .map_err(|e| e.with_provider(PROVIDER).with_operation(op))
     }
 
     async fn change_state(&self, action: &str, op: &'static str, node: &Node) -> Result<()> {
@@ -852,18 +883,7 @@ impl ComputeDriver for Ec2Compute {
     }
 
     async fn list_volumes(&self) -> Result<Vec<StorageVolume>> {
-        let ctx = ErrorContext::new("list_volumes");
-        self.describe_all::<xml::DescribeVolumes>(
-            "DescribeVolumes",
-            &Params::new(),
-            &ctx,
-            Some(500),
-        )
-        .await?
-        .into_iter()
-        .map(xml::WireVolume::into_volume)
-        .collect::<Result<_>>()
-        .map_err(|e| e.with_provider(PROVIDER).with_operation("list_volumes"))
+        self.describe_volumes(&[], "list_volumes").await
     }
 
     async fn create_volume(&self, request: &CreateVolume) -> Result<StorageVolume> {
@@ -934,7 +954,7 @@ impl ComputeDriver for Ec2Compute {
         let instance = match &volume.attached_to {
             Some(i) => Some(i.clone()),
             None => {
-                self.list_volumes()
+                self.describe_volumes(std::slice::from_ref(&volume.id), "detach_volume")
                     .await?
                     .into_iter()
                     .find(|v| v.id == volume.id)

@@ -22,7 +22,11 @@
 //! | [`Ec2Compute::ex_create_tags`], [`ex_delete_tags`](Ec2Compute::ex_delete_tags), [`ex_describe_tags`](Ec2Compute::ex_describe_tags), [`ex_list_tags`](Ec2Compute::ex_list_tags) | `CreateTags`, `DeleteTags`, `DescribeTags` |
 //! | [`Ec2Compute::ex_allocate_address`] and friends | `AllocateAddress`, `DescribeAddresses`, `AssociateAddress`, `DisassociateAddress`, `ReleaseAddress` |
 //! | [`Ec2Compute::ex_create_image`], [`ex_copy_image`](Ec2Compute::ex_copy_image), [`ex_delete_image`](Ec2Compute::ex_delete_image) | `CreateImage`, `CopyImage`, `DeregisterImage` |
-//! | [`Ec2Compute::ex_get_console_output`], [`ex_list_subnets`](Ec2Compute::ex_list_subnets), [`ex_list_networks`](Ec2Compute::ex_list_networks) | `GetConsoleOutput`, `DescribeSubnets`, `DescribeVpcs` |
+//! | [`Ec2Compute::ex_get_console_output`] | `GetConsoleOutput` |
+//! | [`Ec2Compute::ex_list_networks`], [`ex_create_network`](Ec2Compute::ex_create_network), [`ex_delete_network`](Ec2Compute::ex_delete_network) | `DescribeVpcs`, `CreateVpc`, `DeleteVpc` |
+//! | [`Ec2Compute::ex_list_subnets`], [`ex_create_subnet`](Ec2Compute::ex_create_subnet), [`ex_delete_subnet`](Ec2Compute::ex_delete_subnet) | `DescribeSubnets`, `CreateSubnet`, `DeleteSubnet` |
+//! | [`Ec2Compute::ex_change_node_size`] | `ModifyInstanceAttribute` (`InstanceType`) |
+//! | [`Ec2Compute::ex_modify_volume`], [`ex_describe_volumes_modifications`](Ec2Compute::ex_describe_volumes_modifications) | `ModifyVolume`, `DescribeVolumesModifications` |
 //!
 //! [`wait_until_running`](libcloud_core::ComputeDriverExt::wait_until_running) comes from
 //! [`ComputeDriverExt`](libcloud_core::ComputeDriverExt).
@@ -49,7 +53,8 @@
 //! with the same token, up to [`DEFAULT_LAUNCH_ATTEMPTS`] times in all. If that check itself
 //! fails, the error says so and names the token to repeat the call with. Read-only calls and
 //! those whose repetition is harmless (`Describe*`, `Terminate`/`Start`/`Stop`/`RebootInstances`,
-//! `CreateTags`, `DeleteTags`, `DeleteKeyPair`) are marked idempotent and retried by the transport.
+//! `CreateTags`, `DeleteTags`, `DeleteKeyPair`, `ModifyInstanceAttribute`) are marked idempotent
+//! and retried by the transport; the others are sent once.
 //!
 //! # Errors
 //!
@@ -82,11 +87,14 @@
 //!
 //! The crate's tests replay Apache Libcloud's recorded EC2 answers for every call above (the
 //! node, image, size, zone, key pair, volume, snapshot, address, security group, tag, image,
-//! console, subnet and VPC files, and the `InvalidKeyPair.NotFound` and
+//! console, subnet, VPC and volume modification files, and the `InvalidKeyPair.NotFound` and
 //! `IdempotentParameterMismatch` errors). The fixtures of calls this driver does not make
 //! (internet gateways, network interfaces, placement groups, reserved instances, image
-//! registration and attributes, snapshot import, volume modification, account attributes) are
-//! not read.
+//! registration, image/snapshot/subnet attributes, snapshot import, account attributes) are not
+//! read.
+//!
+//! `list_nodes` adds Elastic IPs from `DescribeAddresses`; credentials that may not call it
+//! still list nodes, with the addresses the instances show.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
@@ -102,7 +110,8 @@ pub use client::{API_VERSION, RESPONSE_LIMIT, parse_error};
 pub use compute::{DEFAULT_LAUNCH_ATTEMPTS, Ec2Compute, MAX_USER_DATA};
 pub use config::{Ec2Config, OPTION_KEYS};
 pub use models::{
-    ConsoleOutput, ElasticIp, GroupPair, IpPermission, ResourceTag, SecurityGroup, Subnet, Vpc,
+    ConsoleOutput, ElasticIp, GroupPair, IpPermission, ResourceTag, SecurityGroup, Subnet,
+    VolumeChange, VolumeModification, Vpc,
 };
 pub use options::{BlockDeviceMapping, EbsBlockDevice, ImageQuery, NodeOptions, VolumeOptions};
 pub use xml::{node_state, region_country, snapshot_state, volume_state};

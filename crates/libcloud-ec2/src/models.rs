@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::PROVIDER;
 use crate::xml::{
-    WireAddress, WirePermission, WireResourceTag, WireSecurityGroup, WireSubnet, WireVpc, tag_map,
+    WireAddress, WirePermission, WireResourceTag, WireSecurityGroup, WireSubnet,
+    WireVolumeModification, WireVpc, tag_map,
 };
 use crate::xml::{boolean, number, owned, text};
 
@@ -339,6 +340,113 @@ impl Vpc {
             instance_tenancy: owned(&w.instance_tenancy),
             is_default: boolean(&w.is_default).unwrap_or(false),
             tags,
+        })
+    }
+}
+
+/// A change of a volume's size, type or performance, as
+/// [`Ec2Compute::ex_modify_volume`](crate::Ec2Compute::ex_modify_volume) asks for it.
+///
+/// ```
+/// use libcloud_ec2::VolumeChange;
+/// let change = VolumeChange::default().size_gb(100).volume_type("gp3").iops(4000);
+/// assert_eq!(change.size_gb, Some(100));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct VolumeChange {
+    /// The new size in GiB (volumes only grow).
+    pub size_gb: Option<u64>,
+    /// The new type.
+    pub volume_type: Option<String>,
+    /// The new provisioned IOPS.
+    pub iops: Option<u64>,
+    /// The new throughput in MiB/s.
+    pub throughput: Option<u64>,
+}
+
+impl VolumeChange {
+    /// Grows the volume to `size_gb` GiB.
+    pub fn size_gb(mut self, size_gb: u64) -> Self {
+        self.size_gb = Some(size_gb);
+        self
+    }
+
+    /// Changes the volume type.
+    pub fn volume_type(mut self, volume_type: impl Into<String>) -> Self {
+        self.volume_type = Some(volume_type.into());
+        self
+    }
+
+    /// Changes the provisioned IOPS.
+    pub fn iops(mut self, iops: u64) -> Self {
+        self.iops = Some(iops);
+        self
+    }
+
+    /// Changes the throughput.
+    pub fn throughput(mut self, mib_per_s: u64) -> Self {
+        self.throughput = Some(mib_per_s);
+        self
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.size_gb.is_none()
+            && self.volume_type.is_none()
+            && self.iops.is_none()
+            && self.throughput.is_none()
+    }
+}
+
+/// The state of a volume modification (`modifying`, `optimizing`, `completed`, `failed`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct VolumeModification {
+    /// The volume.
+    pub volume_id: String,
+    /// `modifying`, `optimizing`, `completed` or `failed`.
+    pub state: String,
+    /// Why it failed, when it did.
+    pub status_message: Option<String>,
+    /// Percent done.
+    pub progress: Option<u64>,
+    /// The size asked for, in GiB.
+    pub target_size_gb: Option<u64>,
+    /// The type asked for.
+    pub target_volume_type: Option<String>,
+    /// The IOPS asked for.
+    pub target_iops: Option<u64>,
+    /// The throughput asked for.
+    pub target_throughput: Option<u64>,
+    /// The size before, in GiB.
+    pub original_size_gb: Option<u64>,
+    /// The type before.
+    pub original_volume_type: Option<String>,
+    /// The IOPS before.
+    pub original_iops: Option<u64>,
+    /// When it started, as EC2 reports it.
+    pub start_time: Option<String>,
+    /// When it ended, as EC2 reports it.
+    pub end_time: Option<String>,
+}
+
+impl VolumeModification {
+    pub(crate) fn from_wire(w: WireVolumeModification) -> Result<Self> {
+        Ok(VolumeModification {
+            volume_id: owned(&w.volume_id)
+                .ok_or_else(|| Error::malformed("a volume modification has no volumeId"))?,
+            state: owned(&w.modification_state).unwrap_or_default(),
+            status_message: owned(&w.status_message),
+            progress: number(&w.progress, "progress")?,
+            target_size_gb: number(&w.target_size, "target size")?,
+            target_volume_type: owned(&w.target_volume_type),
+            target_iops: number(&w.target_iops, "target IOPS")?,
+            target_throughput: number(&w.target_throughput, "target throughput")?,
+            original_size_gb: number(&w.original_size, "original size")?,
+            original_volume_type: owned(&w.original_volume_type),
+            original_iops: number(&w.original_iops, "original IOPS")?,
+            start_time: owned(&w.start_time),
+            end_time: owned(&w.end_time),
         })
     }
 }

@@ -6,9 +6,13 @@ use std::collections::BTreeMap;
 use libcloud_aws::ErrorContext;
 use libcloud_core::{Error, Node, ResourceKind, Result};
 
+use crate::client::tag_list;
 use crate::client::{PROVIDER, Params, Retry};
 use crate::compute::Ec2Compute;
-use crate::models::{ElasticIp, IpPermission, ResourceTag, SecurityGroup, Subnet, Vpc};
+use crate::models::{
+    ElasticIp, IpPermission, ResourceTag, SecurityGroup, Subnet, VolumeChange, VolumeModification,
+    Vpc,
+};
 use crate::xml;
 
 fn blank(what: &str, value: &str, op: &'static str) -> Result<()> {
@@ -417,6 +421,161 @@ impl Ec2Compute {
         annotate(
             vpcs.into_iter().map(Vpc::from_wire).collect(),
             "list_networks",
+        )
+    }
+
+    /// Creates a VPC with the IPv4 range `cidr_block` (Libcloud's `ex_create_network`);
+    /// `name` becomes its `Name` tag, `tenancy` is `default` or `dedicated`.
+    pub async fn ex_create_network(
+        &self,
+        cidr_block: &str,
+        name: Option<&str>,
+        tenancy: Option<&str>,
+    ) -> Result<Vpc> {
+        blank("CIDR block", cidr_block, "create_network")?;
+        let ctx = ErrorContext::new("create_network").resource(ResourceKind::Other, cidr_block);
+        let mut params = Params::new();
+        params
+            .set("CidrBlock", cidr_block)
+            .opt("InstanceTenancy", tenancy);
+        params.tag_specification(1, "vpc", &tag_list(name, &BTreeMap::new()));
+        let answer: xml::CreateVpc = self.fetch("CreateVpc", &params, &ctx, Retry::Once).await?;
+        let vpc = answer.vpc.ok_or_else(|| {
+            Error::malformed("CreateVpc answered without a vpc")
+                .with_provider(PROVIDER)
+                .with_operation("create_network")
+        })?;
+        let mut vpc = annotate(Vpc::from_wire(vpc), "create_network")?;
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            vpc.name = n.to_string();
+        }
+        Ok(vpc)
+    }
+
+    /// Deletes a VPC (Libcloud's `ex_delete_network`).
+    pub async fn ex_delete_network(&self, vpc_id: &str) -> Result<()> {
+        blank("VPC id", vpc_id, "delete_network")?;
+        let ctx = ErrorContext::new("delete_network").resource(ResourceKind::Other, vpc_id);
+        let mut params = Params::new();
+        params.set("VpcId", vpc_id);
+        self.act("DeleteVpc", &params, &ctx, Retry::Once).await
+    }
+
+    /// Creates a subnet of `vpc_id` with the range `cidr_block`, in `availability_zone` when
+    /// given (Libcloud's `ex_create_subnet`); `name` becomes its `Name` tag.
+    pub async fn ex_create_subnet(
+        &self,
+        vpc_id: &str,
+        cidr_block: &str,
+        availability_zone: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Subnet> {
+        blank("VPC id", vpc_id, "create_subnet")?;
+        blank("CIDR block", cidr_block, "create_subnet")?;
+        let ctx = ErrorContext::new("create_subnet").resource(ResourceKind::Other, vpc_id);
+        let mut params = Params::new();
+        params
+            .set("VpcId", vpc_id)
+            .set("CidrBlock", cidr_block)
+            .opt("AvailabilityZone", availability_zone);
+        params.tag_specification(1, "subnet", &tag_list(name, &BTreeMap::new()));
+        let answer: xml::CreateSubnet = self
+            .fetch("CreateSubnet", &params, &ctx, Retry::Once)
+            .await?;
+        let subnet = answer.subnet.ok_or_else(|| {
+            Error::malformed("CreateSubnet answered without a subnet")
+                .with_provider(PROVIDER)
+                .with_operation("create_subnet")
+        })?;
+        let mut subnet = annotate(Subnet::from_wire(subnet), "create_subnet")?;
+        if let Some(n) = name.filter(|n| !n.is_empty()) {
+            subnet.name = n.to_string();
+        }
+        Ok(subnet)
+    }
+
+    /// Deletes a subnet (Libcloud's `ex_delete_subnet`).
+    pub async fn ex_delete_subnet(&self, subnet_id: &str) -> Result<()> {
+        blank("subnet id", subnet_id, "delete_subnet")?;
+        let ctx = ErrorContext::new("delete_subnet").resource(ResourceKind::Other, subnet_id);
+        let mut params = Params::new();
+        params.set("SubnetId", subnet_id);
+        self.act("DeleteSubnet", &params, &ctx, Retry::Once).await
+    }
+
+    // -- Resizing --------------------------------------------------------------------------
+
+    /// Changes a stopped node's instance type (Libcloud's `ex_change_node_size`).
+    pub async fn ex_change_node_size(&self, node: &Node, size: &str) -> Result<()> {
+        blank("node id", &node.id, "change_node_size")?;
+        blank("size", size, "change_node_size")?;
+        let ctx =
+            ErrorContext::new("change_node_size").resource(ResourceKind::Node, node.id.clone());
+        let mut params = Params::new();
+        params
+            .set("InstanceId", node.id.clone())
+            .set("InstanceType.Value", size);
+        self.act("ModifyInstanceAttribute", &params, &ctx, Retry::Safe)
+            .await
+    }
+
+    /// Grows a volume or changes its type or performance (Libcloud's `ex_modify_volume`);
+    /// returns the modification, which goes on after this returns.
+    pub async fn ex_modify_volume(
+        &self,
+        volume: &libcloud_core::StorageVolume,
+        change: &VolumeChange,
+    ) -> Result<VolumeModification> {
+        blank("volume id", &volume.id, "modify_volume")?;
+        if change.is_empty() {
+            return Err(Error::invalid_input("the volume change changes nothing")
+                .with_provider(PROVIDER)
+                .with_operation("modify_volume"));
+        }
+        let ctx =
+            ErrorContext::new("modify_volume").resource(ResourceKind::Volume, volume.id.clone());
+        let mut params = Params::new();
+        params
+            .set("VolumeId", volume.id.clone())
+            .opt("Size", change.size_gb.map(|v| v.to_string()))
+            .opt("VolumeType", change.volume_type.clone())
+            .opt("Iops", change.iops.map(|v| v.to_string()))
+            .opt("Throughput", change.throughput.map(|v| v.to_string()));
+        let answer: xml::ModifyVolume = self
+            .fetch("ModifyVolume", &params, &ctx, Retry::Once)
+            .await?;
+        let modification = answer.volume_modification.ok_or_else(|| {
+            Error::malformed("ModifyVolume answered without a volumeModification")
+                .with_provider(PROVIDER)
+                .with_operation("modify_volume")
+        })?;
+        annotate(VolumeModification::from_wire(modification), "modify_volume")
+    }
+
+    /// The modifications of these volumes (all when empty), every page (Libcloud's
+    /// `ex_describe_volumes_modifications`).
+    pub async fn ex_describe_volumes_modifications(
+        &self,
+        volume_ids: &[String],
+    ) -> Result<Vec<VolumeModification>> {
+        let ctx = ErrorContext::new("describe_volumes_modifications")
+            .resource(ResourceKind::Volume, volume_ids.join(","));
+        let mut params = Params::new();
+        params.list("VolumeId", volume_ids.iter().cloned());
+        let max = volume_ids.is_empty().then_some(500);
+        let mods = self
+            .describe_all::<xml::DescribeVolumeModifications>(
+                "DescribeVolumesModifications",
+                &params,
+                &ctx,
+                max,
+            )
+            .await?;
+        annotate(
+            mods.into_iter()
+                .map(VolumeModification::from_wire)
+                .collect(),
+            "describe_volumes_modifications",
         )
     }
 }

@@ -1254,6 +1254,53 @@ pub(crate) struct WireSubnet {
     pub(crate) tag_set: Option<Items<WireTag>>,
 }
 
+/// `<CreateSubnetResponse>`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CreateSubnet {
+    pub(crate) subnet: Option<WireSubnet>,
+}
+
+/// `<CreateVpcResponse>`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CreateVpc {
+    pub(crate) vpc: Option<WireVpc>,
+}
+
+/// A volume modification, from `ModifyVolume` or `DescribeVolumesModifications`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireVolumeModification {
+    pub(crate) volume_id: Option<String>,
+    pub(crate) modification_state: Option<String>,
+    pub(crate) status_message: Option<String>,
+    pub(crate) progress: Option<String>,
+    pub(crate) target_size: Option<String>,
+    pub(crate) target_volume_type: Option<String>,
+    pub(crate) target_iops: Option<String>,
+    pub(crate) target_throughput: Option<String>,
+    pub(crate) original_size: Option<String>,
+    pub(crate) original_volume_type: Option<String>,
+    pub(crate) original_iops: Option<String>,
+    pub(crate) start_time: Option<String>,
+    pub(crate) end_time: Option<String>,
+}
+
+/// `<ModifyVolumeResponse>`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ModifyVolume {
+    pub(crate) volume_modification: Option<WireVolumeModification>,
+}
+
+/// `<DescribeVolumesModificationsResponse>`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DescribeVolumeModifications {
+    #[serde(default)]
+    pub(crate) volume_modification_set: Vec<Items<WireVolumeModification>>,
+    pub(crate) next_token: Option<String>,
+}
+
 /// `<DescribeVpcsResponse>`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

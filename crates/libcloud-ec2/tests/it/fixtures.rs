@@ -9,7 +9,7 @@ use libcloud_core::{
     ComputeDriver, CreateNode, CreateVolume, ErrorKind, KeyPair, Node, NodeImage, NodeState,
     ResourceKind, SnapshotState, StorageVolume, VolumeState,
 };
-use libcloud_ec2::{ElasticIp, IpPermission, NodeOptions, VolumeOptions};
+use libcloud_ec2::{ElasticIp, IpPermission, NodeOptions, VolumeChange, VolumeOptions};
 use libcloud_testkit::replay::Replay;
 use libcloud_testkit::require_fixtures;
 
@@ -366,12 +366,19 @@ async fn images_from_describe_images() {
         "ephemeral0"
     );
     assert!(!images[1].extra.contains_key("creation_date"));
+    let listing = &sent(&replay, "DescribeImages")[0];
+    assert_eq!(param(listing, "MaxResults").as_deref(), Some("1000"));
 
     let replay = Replay::new().with(fixture("DescribeImages", "describe_images_ex_imageids.xml"));
     let image = driver(&replay).get_image("ami-57ba933a").await.unwrap();
     assert_eq!(image.name, "Test Image");
     let req = &sent(&replay, "DescribeImages")[0];
     assert_eq!(param(req, "ImageId.1").as_deref(), Some("ami-57ba933a"));
+    assert_eq!(
+        param(req, "MaxResults"),
+        None,
+        "EC2 refuses MaxResults with ids"
+    );
 }
 
 #[tokio::test]
@@ -910,4 +917,139 @@ async fn key_pair_names_are_what_delete_sends() {
         "{}",
         req.body_text()
     );
+}
+
+#[tokio::test]
+async fn detaching_a_volume_whose_node_is_unknown_asks_for_it() {
+    require_fixtures!("ec2");
+    let replay = Replay::new()
+        .with(fixture("DescribeVolumes", "describe_volumes.xml"))
+        .with(fixture("DetachVolume", "detach_volume.xml"));
+    driver(&replay)
+        .detach_volume(&volume("vol-b6c851ec", None))
+        .await
+        .unwrap();
+    let describe = &sent(&replay, "DescribeVolumes")[0];
+    assert_eq!(
+        param(describe, "VolumeId.1").as_deref(),
+        Some("vol-b6c851ec")
+    );
+    let detach = &sent(&replay, "DetachVolume")[0];
+    assert_eq!(param(detach, "InstanceId").as_deref(), Some("i-d334b4b3"));
+}
+
+#[tokio::test]
+async fn nodes_are_listed_without_permission_to_list_addresses() {
+    require_fixtures!("ec2");
+    let replay = Replay::new()
+        .with(fixture("DescribeInstances", "describe_instances.xml"))
+        .with(
+            action("DescribeAddresses")
+                .status(403)
+                .body(crate::support::ec2_error(
+                    "UnauthorizedOperation",
+                    "You are not authorized to perform this operation.",
+                )),
+        );
+    let nodes = driver(&replay).list_nodes().await.unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0].public_ips, [ip("1.2.3.4")]);
+}
+
+#[tokio::test]
+async fn networks_subnets_and_resizing() {
+    require_fixtures!("ec2");
+    let replay = Replay::new()
+        .with(fixture("CreateVpc", "create_vpc.xml"))
+        .with(fixture("CreateSubnet", "create_subnet.xml"))
+        .with(fixture("DeleteSubnet", "delete_subnet.xml"))
+        .with(fixture("DeleteVpc", "delete_vpc.xml"))
+        .with(fixture(
+            "ModifyInstanceAttribute",
+            "modify_instance_attribute.xml",
+        ))
+        .with(fixture("ModifyVolume", "modify_volume.xml"))
+        .with(fixture(
+            "DescribeVolumesModifications",
+            "describe_volumes_modifications.xml",
+        ));
+    let d = driver(&replay);
+    let vpc = d
+        .ex_create_network("192.168.55.0/24", Some("test"), Some("default"))
+        .await
+        .unwrap();
+    assert_eq!(vpc.id, "vpc-ad3527cf");
+    assert_eq!(vpc.name, "test");
+    assert_eq!(vpc.state, "pending");
+    assert_eq!(vpc.dhcp_options_id.as_deref(), Some("dopt-7eded312"));
+    let req = &sent(&replay, "CreateVpc")[0];
+    assert_eq!(param(req, "CidrBlock").as_deref(), Some("192.168.55.0/24"));
+    assert_eq!(param(req, "InstanceTenancy").as_deref(), Some("default"));
+    assert_eq!(
+        param(req, "TagSpecification.1.ResourceType").as_deref(),
+        Some("vpc")
+    );
+
+    let subnet = d
+        .ex_create_subnet(
+            "vpc-532135d1",
+            "192.168.51.128/26",
+            Some("us-east-1b"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(subnet.id, "subnet-ce0e7ce6");
+    assert_eq!(subnet.name, "subnet-ce0e7ce6");
+    assert_eq!(subnet.available_ip_address_count, Some(59));
+    let req = &sent(&replay, "CreateSubnet")[0];
+    assert_eq!(param(req, "VpcId").as_deref(), Some("vpc-532135d1"));
+    assert_eq!(
+        param(req, "AvailabilityZone").as_deref(),
+        Some("us-east-1b")
+    );
+    assert_eq!(param(req, "TagSpecification.1.ResourceType"), None);
+    d.ex_delete_subnet(&subnet.id).await.unwrap();
+    d.ex_delete_network(&vpc.id).await.unwrap();
+
+    d.ex_change_node_size(&node("i-4382922a"), "m1.large")
+        .await
+        .unwrap();
+    let req = &sent(&replay, "ModifyInstanceAttribute")[0];
+    assert_eq!(
+        param(req, "InstanceType.Value").as_deref(),
+        Some("m1.large")
+    );
+
+    let change = VolumeChange::default()
+        .size_gb(2)
+        .volume_type("io1")
+        .iops(1000);
+    let modification = d
+        .ex_modify_volume(&volume("vol-10ae5e2b", None), &change)
+        .await
+        .unwrap();
+    assert_eq!(modification.volume_id, "vol-10ae5e2b");
+    assert_eq!(modification.state, "modifying");
+    assert_eq!(modification.target_size_gb, Some(2));
+    assert_eq!(modification.original_volume_type.as_deref(), Some("gp2"));
+    let req = &sent(&replay, "ModifyVolume")[0];
+    assert_eq!(param(req, "Size").as_deref(), Some("2"));
+    assert_eq!(param(req, "VolumeType").as_deref(), Some("io1"));
+    assert_eq!(param(req, "Iops").as_deref(), Some("1000"));
+    let err = d
+        .ex_modify_volume(&volume("vol-1", None), &VolumeChange::default())
+        .await
+        .unwrap_err();
+    assert_eq!(*err.kind(), ErrorKind::InvalidInput);
+
+    let mods = d.ex_describe_volumes_modifications(&[]).await.unwrap();
+    assert_eq!(mods.len(), 2);
+    assert_eq!(mods[0].state, "optimizing");
+    assert_eq!(mods[0].progress, Some(3));
+    assert_eq!(
+        mods[1].end_time.as_deref(),
+        Some("2017-02-10T22:56:04.823Z")
+    );
+    replay.assert_all_used();
 }

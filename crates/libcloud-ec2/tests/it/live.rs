@@ -418,3 +418,87 @@ async fn a_launch_that_never_arrived_launches_exactly_one_instance() {
         "with the same token"
     );
 }
+
+#[tokio::test]
+async fn networks_and_resizing_on_moto() {
+    let endpoint = require_live!(MOTO);
+    let d = moto(&endpoint);
+    let vpc_name = unique_name("lc-ec2-vpc");
+    let vpc = d
+        .ex_create_network("10.77.0.0/16", Some(&vpc_name), None)
+        .await
+        .unwrap();
+    assert_eq!(vpc.name, vpc_name);
+    let subnet = d
+        .ex_create_subnet(
+            &vpc.id,
+            "10.77.1.0/24",
+            Some("us-east-1c"),
+            Some("lc-ec2-subnet"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(subnet.vpc_id.as_deref(), Some(vpc.id.as_str()));
+    assert_eq!(subnet.availability_zone.as_deref(), Some("us-east-1c"));
+    assert!(
+        d.ex_list_subnets()
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.id == subnet.id)
+    );
+    assert!(
+        d.ex_list_networks()
+            .await
+            .unwrap()
+            .iter()
+            .any(|v| v.id == vpc.id && v.name == vpc_name)
+    );
+
+    // A node in the new subnet, resized while stopped.
+    let image = some_image(&d).await;
+    let name = unique_name("lc-ec2-resize");
+    let request = NodeOptions::default()
+        .subnet(&subnet.id)
+        .apply(CreateNode::new(&name, "t2.micro", &image));
+    let node = d.create_node(&request).await.unwrap();
+    assert_eq!(node.extra["subnet_id"], subnet.id.as_str());
+    d.stop_node(&node).await.unwrap();
+    d.ex_change_node_size(&node, "t2.small").await.unwrap();
+    assert_eq!(
+        d.get_node(&node.id).await.unwrap().size.as_deref(),
+        Some("t2.small")
+    );
+    d.destroy_node(&node).await.unwrap();
+
+    // A volume grown in place.
+    let volume = d
+        .create_volume(
+            &libcloud_core::CreateVolume::new(unique_name("lc-ec2-grow"), 1).location("us-east-1c"),
+        )
+        .await
+        .unwrap();
+    let change = libcloud_ec2::VolumeChange::default().size_gb(3);
+    let modification = d.ex_modify_volume(&volume, &change).await.unwrap();
+    assert_eq!(modification.volume_id, volume.id);
+    assert_eq!(modification.target_size_gb, Some(3));
+    let listed = d
+        .ex_describe_volumes_modifications(std::slice::from_ref(&volume.id))
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|m| m.volume_id == volume.id),
+        "{listed:?}"
+    );
+    d.destroy_volume(&volume).await.unwrap();
+
+    d.ex_delete_subnet(&subnet.id).await.unwrap();
+    d.ex_delete_network(&vpc.id).await.unwrap();
+    assert!(
+        !d.ex_list_networks()
+            .await
+            .unwrap()
+            .iter()
+            .any(|v| v.id == vpc.id)
+    );
+}
