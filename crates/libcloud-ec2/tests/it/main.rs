@@ -4,6 +4,7 @@
 //! (`live`).
 #![allow(clippy::unwrap_used)]
 
+mod faults;
 mod fixtures;
 mod fuzz;
 mod live;
