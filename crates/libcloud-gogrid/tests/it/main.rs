@@ -8,6 +8,7 @@ mod errors;
 mod fixtures;
 mod fuzz;
 mod parser_props;
+mod secrets;
 
 use std::time::{Duration, UNIX_EPOCH};
 

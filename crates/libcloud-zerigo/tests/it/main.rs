@@ -9,6 +9,7 @@ mod fixtures;
 mod fuzz;
 mod parser_props;
 mod requests;
+mod secrets;
 
 use std::sync::{Arc, Mutex};
 
