@@ -15,6 +15,8 @@
 //! - [`error`]: [`parse_error`] reads S3's and the query APIs' error documents.
 //! - [`client`]: [`AwsClient`] ties them together: sign, send through the
 //!   [`Transport`](libcloud_core::Transport), map errors.
+//! - [`xml`]: a small element tree that the XML APIs' answers are read into (by local name,
+//!   bounded in depth) and their request bodies are written from.
 //!
 //! Everything that reads `AWS_*` variables takes an [`Env`], so configuration can come from a map
 //! as well as from the process.
@@ -48,6 +50,7 @@ pub mod error;
 pub mod profile;
 pub mod region;
 pub mod sign;
+pub mod xml;
 
 pub use client::{AwsClient, DEFAULT_ERROR_BODY_LIMIT, idempotent, mark_idempotent, query_request};
 pub use credentials::{

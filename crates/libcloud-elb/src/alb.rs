@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use crate::client::{Params, QueryClient, Target};
 use crate::config::{ElbConfig, TargetType};
-use crate::xml::Element;
 use crate::{extra_str, extra_u16, parse_tags, valid_balancer_name};
+use libcloud_aws::xml::Element;
 
 /// The ELBv2 API's version.
 pub const ALB_API_VERSION: &str = "2015-12-01";

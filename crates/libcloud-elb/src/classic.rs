@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::client::{Params, QueryClient, Target};
 use crate::config::ElbConfig;
-use crate::xml::Element;
 use crate::{extra_str, extra_u16, parse_tags, valid_balancer_name};
+use libcloud_aws::xml::Element;
 
 /// The classic API's version.
 pub const CLASSIC_API_VERSION: &str = "2012-06-01";

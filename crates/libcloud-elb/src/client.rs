@@ -11,7 +11,7 @@ use libcloud_aws::{
 use libcloud_core::transport::Operation;
 use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
 
-use crate::xml::{self, Element};
+use libcloud_aws::xml::{self, Element};
 
 /// The most response body read into memory: 16 MiB.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;

@@ -52,11 +52,11 @@ mod alb;
 mod classic;
 mod client;
 mod config;
-mod xml;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use libcloud_aws::xml;
 use libcloud_core::{Error, Extra, LoadBalancerDriver, Result, Transport};
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 use libcloud_core::{Error, Result};
 
 use crate::rrset::RecordSet;
-use crate::xml::Element;
+use libcloud_aws::xml::Element;
 
 /// The XML namespace of Route 53 API 2013-04-01.
 pub(crate) const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";

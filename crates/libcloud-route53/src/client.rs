@@ -12,7 +12,7 @@ use libcloud_aws::{
 use libcloud_core::transport::Operation;
 use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result};
 
-use crate::xml::{self, Element};
+use libcloud_aws::xml::{self, Element};
 
 /// The API version every path starts with.
 pub(crate) const API_VERSION: &str = "2013-04-01";

@@ -25,7 +25,7 @@ use crate::rrset::{
     RecordSet, decode_value, encode_spec, fqdn, parse_record_id, record_id, relative_name,
     same_name,
 };
-use crate::xml::Element;
+use libcloud_aws::xml::Element;
 
 /// Every record type Route 53 takes that libcloud has a name for.
 pub const RECORD_TYPES: &[RecordType] = &[

@@ -56,7 +56,6 @@ mod client;
 mod config;
 mod dns;
 mod rrset;
-mod xml;
 
 pub use batch::BatchLimits;
 pub use config::Route53Config;

@@ -12,7 +12,7 @@ use libcloud_core::dns::validate_record_data;
 use libcloud_core::{Error, Extra, Record, RecordSpec, RecordType, Result};
 use serde_json::{Value, json};
 
-use crate::xml::Element;
+use libcloud_aws::xml::Element;
 
 /// The children a record set's `TTL` goes before, when it has none yet.
 const AFTER_TTL: &[&str] = &[
