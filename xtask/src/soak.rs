@@ -1,6 +1,6 @@
 //! `cargo xtask soak`: the fault and secret tests, longer than CI runs them.
 //!
-//! CI runs every fault test once, with its default seed and a short random run (about 40
+//! CI runs every fault test once, with its default seed and a short random run (30 to 40
 //! operations). The soak starts the emulators (unless `--no-emulators` says the environment
 //! already names them, as after `set -a; . .emulators/env`), then runs the fault tests of every
 //! crate that has them once per seed with `LIBCLOUD_FAULT_OPS` operations, and the secret and
@@ -22,13 +22,19 @@ use crate::{Result, cargo, root, run};
 
 /// The test binaries (package, test filter) that take `LIBCLOUD_FAULT_SEED` and
 /// `LIBCLOUD_FAULT_OPS`.
-const FAULT_TESTS: &[(&str, &str)] = &[("libcloud-s3", "faults::")];
+const FAULT_TESTS: &[(&str, &str)] = &[
+    ("libcloud-s3", "faults::"),
+    ("libcloud-openstack", "faults::"),
+];
 
 /// The tests that do not depend on a seed: the proxy's own, secrets and TLS.
 const ONCE_TESTS: &[(&str, &str)] = &[
     ("libcloud-testkit", "fault::"),
+    ("libcloud-ec2", "faults::"),
     ("libcloud-aws", "secrets::"),
     ("libcloud-s3", "secrets::"),
+    ("libcloud-zerigo", "secrets::"),
+    ("libcloud-gogrid", "secrets::"),
     ("libcloud-http", "tls::"),
 ];
 

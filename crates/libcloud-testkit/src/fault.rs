@@ -1078,3 +1078,321 @@ async fn serve_connection(mut client: TcpStream, shared: Arc<Shared>) {
         }
     }
 }
+
+/// A random storage workload to run through a [`FaultProxy`]: see [`storage_run`].
+#[derive(Debug, Clone)]
+pub struct StorageRun {
+    /// The test's name, for the report.
+    pub test: String,
+    /// The server's name, for the report.
+    pub server: String,
+    /// The seed of the workload's choices (the proxy's plan has its own).
+    pub seed: u64,
+    /// How many operations to run.
+    pub ops: usize,
+    /// The size of the occasional large upload (above a multipart threshold), 0 for none.
+    pub large: usize,
+    /// The longest one call may take, from its start to its result.
+    pub call_bound: Duration,
+    /// The errors a call may end with; any other fails the run.
+    pub allowed: fn(&libcloud_core::Error) -> bool,
+}
+
+/// What a [`storage_run`] did and found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFigures {
+    /// Operations run.
+    pub ops: u64,
+    /// Operations that succeeded.
+    pub ok: u64,
+    /// Operations that ended with an (allowed) error.
+    pub failed: u64,
+    /// Bytes compared with what they should be, during the run and in the final check.
+    pub bytes_checked: u64,
+    /// Objects acknowledged as stored but missing at the end.
+    pub lost: u64,
+    /// Objects whose content at the end is none that the run could have left.
+    pub corrupted: u64,
+    /// The longest successful call.
+    pub worst_ok: Duration,
+    /// The longest call that ended in an error.
+    pub worst_error: Duration,
+    /// The errors met, by kind.
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl RunFigures {
+    fn record(&mut self, elapsed: Duration, result: &libcloud_core::Result<()>) {
+        self.ops += 1;
+        match result {
+            Ok(()) => {
+                self.ok += 1;
+                self.worst_ok = self.worst_ok.max(elapsed);
+            }
+            Err(e) => {
+                self.failed += 1;
+                self.worst_error = self.worst_error.max(elapsed);
+                *self.errors.entry(error_kind_name(e)).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Prints the figures as one JSON line, with the proxy's, and appends that line to the
+    /// file named by `LIBCLOUD_FAULT_REPORT` when it is set (as `cargo xtask soak` does).
+    pub fn report(&self, test: &str, server: &str, seed: u64, proxy: &FaultProxy) {
+        let stats = proxy.stats();
+        let line = serde_json::json!({
+            "test": test,
+            "server": server,
+            "seed": seed,
+            "ops": self.ops,
+            "ok": self.ok,
+            "failed": self.failed,
+            "requests": stats.requests,
+            "faults_injected": stats.injected,
+            "faults_by_kind": stats.by_fault,
+            "bytes_checked": self.bytes_checked,
+            "lost": self.lost,
+            "corrupted": self.corrupted,
+            "worst_ok_ms": u64::try_from(self.worst_ok.as_millis()).unwrap_or(u64::MAX),
+            "worst_error_ms": u64::try_from(self.worst_error.as_millis()).unwrap_or(u64::MAX),
+            "errors": self.errors,
+        });
+        println!("fault figures: {line}");
+        if let Ok(path) = std::env::var(REPORT_VAR) {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("opening {path}: {e}"));
+            writeln!(file, "{line}").unwrap_or_else(|e| panic!("writing {path}: {e}"));
+        }
+    }
+}
+
+/// The environment variable naming the file that runs append their figures to.
+pub const REPORT_VAR: &str = "LIBCLOUD_FAULT_REPORT";
+
+/// The environment variable that sets the length of random runs (see [`ops_from_env`]).
+pub const OPS_VAR: &str = "LIBCLOUD_FAULT_OPS";
+
+/// The number of operations a random run should do: `LIBCLOUD_FAULT_OPS` when it is set to a
+/// number, else `default`.
+pub fn ops_from_env(default: usize) -> usize {
+    std::env::var(OPS_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// A short name for an error's kind, as the figures count them (`transport`, `timeout`,
+/// `hash_mismatch`, `provider:SlowDown`, ...).
+pub fn error_kind_name(err: &libcloud_core::Error) -> String {
+    use libcloud_core::ErrorKind;
+    match err.kind() {
+        ErrorKind::Provider { code } => format!("provider:{code}"),
+        ErrorKind::RateLimited { .. } => "rate_limited".into(),
+        ErrorKind::HashMismatch { .. } => "hash_mismatch".into(),
+        ErrorKind::NotFound { kind, .. } => format!("not_found:{kind}"),
+        ErrorKind::Transport => "transport".into(),
+        ErrorKind::Timeout => "timeout".into(),
+        ErrorKind::MalformedResponse => "malformed_response".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The contents a key may hold after the operations so far: several when a write or delete
+/// failed (it may or may not have taken effect). `None` is "absent".
+#[derive(Debug, Clone)]
+struct Allowed(Vec<Option<bytes::Bytes>>);
+
+impl Allowed {
+    fn exactly(v: Option<bytes::Bytes>) -> Allowed {
+        Allowed(vec![v])
+    }
+
+    fn or(&self, v: Option<bytes::Bytes>) -> Allowed {
+        let mut all = self.0.clone();
+        if !all.contains(&v) {
+            all.push(v);
+        }
+        Allowed(all)
+    }
+
+    fn certain(&self) -> Option<&Option<bytes::Bytes>> {
+        match self.0.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// `len` bytes of a pattern that differs between `salt`s.
+fn run_data(len: usize, salt: usize) -> bytes::Bytes {
+    (0..len)
+        .map(|i| ((i * 31 + salt * 7) % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+/// Runs `run.ops` random operations (uploads, whole downloads, HEADs, listings, deletes) on six
+/// keys of `container` through `faulty` (a driver pointed at `proxy`), then reads every key back
+/// through `direct` (a driver talking to the server itself) and compares it with what the run
+/// was told.
+///
+/// During the run, every call must end within `run.call_bound`, with success or an error that
+/// `run.allowed` accepts; a download whose content is known must return exactly it, and one
+/// whose content is uncertain must return one of the possible contents. At the end, a key
+/// acknowledged as written must hold what was written (else it counts as lost, or corrupted),
+/// and a key whose last write failed may hold the old or the new content only. The run panics,
+/// with the seed and the proxy's log, on any violation, after reporting its figures.
+pub async fn storage_run(
+    run: &StorageRun,
+    faulty: &dyn libcloud_core::StorageDriver,
+    direct: &dyn libcloud_core::StorageDriver,
+    container: &str,
+    proxy: &FaultProxy,
+) -> RunFigures {
+    use libcloud_core::{StorageDriverExt, UploadOptions};
+
+    const LIMIT: usize = 1 << 30;
+    let seed = run.seed;
+    let keys: Vec<String> = (0..6).map(|i| format!("k{i}/object-{i}.bin")).collect();
+    let mut model: BTreeMap<String, Allowed> = keys
+        .iter()
+        .map(|k| (k.clone(), Allowed::exactly(None)))
+        .collect();
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let mut figures = RunFigures::default();
+    let mut violations = Vec::new();
+    for i in 0..run.ops {
+        let key = keys[rng.gen_range(0..keys.len())].clone();
+        let op = rng.gen_range(0..100);
+        let started = tokio::time::Instant::now();
+        let result: libcloud_core::Result<()> = if op < 35 {
+            let len = if run.large > 0 && rng.gen_bool(0.08) {
+                run.large + rng.gen_range(1..64 * 1024)
+            } else {
+                rng.gen_range(0..200_000)
+            };
+            let data = run_data(len, i);
+            let r = faulty
+                .upload_bytes(container, &key, data.clone(), &UploadOptions::default())
+                .await;
+            let state = model.entry(key.clone()).or_insert(Allowed::exactly(None));
+            *state = match &r {
+                Ok(object) if object.size == data.len() as u64 => Allowed::exactly(Some(data)),
+                Ok(object) => {
+                    violations.push(format!(
+                        "op {i}: {key} stored as {} bytes, {} sent",
+                        object.size,
+                        data.len()
+                    ));
+                    state.or(Some(data))
+                }
+                Err(_) => state.or(Some(data)),
+            };
+            r.map(drop)
+        } else if op < 65 {
+            let r = faulty
+                .download_object_as_bytes(container, &key, LIMIT)
+                .await;
+            let state = &model[&key];
+            if let Ok(bytes) = &r {
+                figures.bytes_checked += bytes.len() as u64;
+                if !state.0.iter().any(|v| v.as_ref() == Some(bytes)) {
+                    figures.corrupted += 1;
+                    violations.push(format!(
+                        "op {i}: {key} read as {} bytes that were never written",
+                        bytes.len()
+                    ));
+                }
+            }
+            match r {
+                Err(e) if e.is_not_found() && state.0.contains(&None) => Ok(()),
+                other => other.map(drop),
+            }
+        } else if op < 75 {
+            let r = faulty.get_object(container, &key).await;
+            let state = &model[&key];
+            if let (Ok(object), Some(Some(expected))) = (&r, state.certain())
+                && object.size != expected.len() as u64
+            {
+                violations.push(format!(
+                    "op {i}: {key} has {} bytes, {} were written",
+                    object.size,
+                    expected.len()
+                ));
+            }
+            match r {
+                Err(e) if e.is_not_found() && state.0.contains(&None) => Ok(()),
+                other => other.map(drop),
+            }
+        } else if op < 87 {
+            faulty
+                .list_container_objects(container, Some("k"))
+                .await
+                .map(drop)
+        } else {
+            let r = faulty.delete_object(container, &key).await;
+            let state = model.entry(key.clone()).or_insert(Allowed::exactly(None));
+            // Some stores say NotFound when the object was absent already, or when a retry
+            // follows a delete whose answer was lost: the object is gone either way (and the
+            // final check would find it if it were not).
+            let gone = matches!(&r, Err(e) if e.is_not_found());
+            *state = match &r {
+                Ok(()) => Allowed::exactly(None),
+                Err(_) if gone => Allowed::exactly(None),
+                Err(_) => state.or(None),
+            };
+            if gone { Ok(()) } else { r }
+        };
+        let elapsed = started.elapsed();
+        if let Err(e) = &result
+            && !(run.allowed)(e)
+        {
+            violations.push(format!("op {i} on {key}: unexpected error {e:?}"));
+        }
+        if elapsed > run.call_bound {
+            violations.push(format!("op {i} on {key} took {elapsed:?}"));
+        }
+        figures.record(elapsed, &result);
+    }
+    for (key, allowed) in &model {
+        let stored = match direct.download_object_as_bytes(container, key, LIMIT).await {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => panic!("seed {seed}: reading {key} back directly: {e}"),
+        };
+        if let Some(bytes) = &stored {
+            figures.bytes_checked += bytes.len() as u64;
+        }
+        if !allowed.0.contains(&stored) {
+            if stored.is_none() {
+                figures.lost += 1;
+            } else {
+                figures.corrupted += 1;
+            }
+            violations.push(format!(
+                "{key}: holds {:?} bytes, allowed {:?}",
+                stored.as_ref().map(|b| b.len()),
+                allowed
+                    .0
+                    .iter()
+                    .map(|v| v.as_ref().map(|b| b.len()))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    figures.report(&run.test, &run.server, seed, proxy);
+    assert!(
+        violations.is_empty(),
+        "{} on {}, seed {seed} (replay with {SEED_VAR}={seed}):\n{}\nfaults:\n{}",
+        run.test,
+        run.server,
+        violations.join("\n"),
+        proxy.log_text()
+    );
+    figures
+}

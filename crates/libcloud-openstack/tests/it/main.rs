@@ -4,6 +4,7 @@
 //! servers (`cargo xtask emulators up`).
 #![allow(clippy::unwrap_used)]
 
+mod faults;
 mod identity;
 mod live_mimic;
 mod live_swift;

@@ -19,8 +19,6 @@
 //! `cargo xtask soak` runs thousands) and `LIBCLOUD_FAULT_REPORT` names a file to which each
 //! run appends its figures as one JSON line.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,10 +31,11 @@ use libcloud_core::{
 };
 use libcloud_http::{HttpConfig, RetryPolicy};
 use libcloud_s3::{S3Config, S3Storage};
-use libcloud_testkit::fault::{Fault, FaultPlan, FaultProxy, RequestInfo, seed_from_env};
+use libcloud_testkit::fault::{
+    Fault, FaultPlan, FaultProxy, RequestInfo, RunFigures, StorageRun, ops_from_env, seed_from_env,
+    storage_run,
+};
 use libcloud_testkit::{require_live, unique_name};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 use crate::support::{MIB, pattern};
 
@@ -152,13 +151,6 @@ fn all_faults() -> Vec<Fault> {
     ]
 }
 
-fn ops_from_env(default: usize) -> usize {
-    std::env::var("LIBCLOUD_FAULT_OPS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
 /// Whether an error is one a caller can act on: a typed failure of the network, the server or
 /// the data, saying which provider and operation it came from.
 ///
@@ -181,101 +173,6 @@ fn is_typed_failure(err: &Error) -> bool {
             }
     ) && err.provider().is_some()
         && err.operation().is_some()
-}
-
-/// What the run may find under a key: each possibility is a content, or `None` for absent.
-#[derive(Debug, Clone, Default)]
-struct Allowed(Vec<Option<Bytes>>);
-
-impl Allowed {
-    fn exactly(v: Option<Bytes>) -> Allowed {
-        Allowed(vec![v])
-    }
-
-    /// After an operation that failed: the old states, or what it tried to leave.
-    fn or(&self, v: Option<Bytes>) -> Allowed {
-        let mut all = self.0.clone();
-        if !all.contains(&v) {
-            all.push(v);
-        }
-        Allowed(all)
-    }
-
-    /// The one content a successful read must return, when the key is known for sure.
-    fn certain(&self) -> Option<&Option<Bytes>> {
-        match self.0.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
-    }
-}
-
-/// The figures of one run.
-#[derive(Debug, Default)]
-struct Figures {
-    ops: u64,
-    ok: u64,
-    failed: u64,
-    bytes_checked: u64,
-    lost: u64,
-    corrupted: u64,
-    worst_ok: Duration,
-    worst_error: Duration,
-    errors: BTreeMap<String, u64>,
-}
-
-impl Figures {
-    fn record(&mut self, elapsed: Duration, result: &Result<(), Error>) {
-        self.ops += 1;
-        match result {
-            Ok(()) => {
-                self.ok += 1;
-                self.worst_ok = self.worst_ok.max(elapsed);
-            }
-            Err(e) => {
-                self.failed += 1;
-                self.worst_error = self.worst_error.max(elapsed);
-                let kind = match e.kind() {
-                    ErrorKind::Provider { code } => format!("provider:{code}"),
-                    ErrorKind::RateLimited { .. } => "rate_limited".into(),
-                    ErrorKind::HashMismatch { .. } => "hash_mismatch".into(),
-                    other => format!("{other:?}").to_lowercase(),
-                };
-                *self.errors.entry(kind).or_insert(0) += 1;
-            }
-        }
-    }
-}
-
-/// Appends the figures as one JSON line to `LIBCLOUD_FAULT_REPORT`, when it is set.
-fn report(test: &str, server: &str, seed: u64, proxy: &FaultProxy, f: &Figures) {
-    let stats = proxy.stats();
-    let line = serde_json::json!({
-        "test": test,
-        "server": server,
-        "seed": seed,
-        "ops": f.ops,
-        "ok": f.ok,
-        "failed": f.failed,
-        "requests": stats.requests,
-        "faults_injected": stats.injected,
-        "faults_by_kind": stats.by_fault,
-        "bytes_checked": f.bytes_checked,
-        "lost": f.lost,
-        "corrupted": f.corrupted,
-        "worst_ok_ms": f.worst_ok.as_millis() as u64,
-        "worst_error_ms": f.worst_error.as_millis() as u64,
-        "errors": f.errors,
-    });
-    println!("fault figures: {line}");
-    if let Ok(path) = std::env::var("LIBCLOUD_FAULT_REPORT") {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap();
-        writeln!(file, "{line}").unwrap();
-    }
 }
 
 /// Runs `ops` random operations on a handful of keys through a proxy that injects every fault
@@ -302,140 +199,21 @@ async fn random_run(server: &Server, test: &str, default_seed: u64, ops: usize, 
         .with_multipart_threshold(5 * MIB as u64)
         .with_concurrency(2);
     let s3 = server.through(&proxy, config, transport(retrying(), ATTEMPT_TIMEOUT));
-    let keys: Vec<String> = (0..6).map(|i| format!("k{i}/object-{i}.bin")).collect();
-    let mut model: BTreeMap<String, Allowed> = keys
-        .iter()
-        .map(|k| (k.clone(), Allowed::exactly(None)))
-        .collect();
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let mut figures = Figures::default();
-    for i in 0..ops {
-        let key = keys[rng.gen_range(0..keys.len())].clone();
-        let op = rng.gen_range(0..100);
-        let started = Instant::now();
-        let result: Result<(), Error> = if op < 35 {
-            // Upload: mostly small, sometimes across the multipart threshold.
-            let len = if rng.gen_bool(0.08) {
-                5 * MIB + rng.gen_range(1..MIB)
-            } else {
-                rng.gen_range(0..200_000)
-            };
-            let mut data = pattern(len).to_vec();
-            if let Some(first) = data.first_mut() {
-                *first = i as u8;
-            }
-            let data = Bytes::from(data);
-            let r = s3
-                .upload_bytes(&bucket, &key, data.clone(), &UploadOptions::default())
-                .await;
-            let state = model.get_mut(&key).unwrap();
-            *state = match &r {
-                Ok(object) => {
-                    assert_eq!(object.size, data.len() as u64, "{key}");
-                    Allowed::exactly(Some(data))
-                }
-                Err(_) => state.or(Some(data)),
-            };
-            r.map(drop)
-        } else if op < 65 {
-            let r = s3.download_object_as_bytes(&bucket, &key, 64 * MIB).await;
-            let state = &model[&key];
-            match (&r, state.certain()) {
-                (Ok(bytes), Some(Some(expected))) => {
-                    figures.bytes_checked += bytes.len() as u64;
-                    if bytes != expected {
-                        figures.corrupted += 1;
-                        panic!(
-                            "seed {seed}: download of {key} differs from what was stored\n{}",
-                            proxy.log_text()
-                        );
-                    }
-                }
-                (Ok(bytes), _) => {
-                    let known = state.0.iter().any(|v| v.as_ref() == Some(bytes));
-                    assert!(known, "seed {seed}: {key} read as something never written");
-                    figures.bytes_checked += bytes.len() as u64;
-                }
-                (Err(e), Some(None)) if e.is_not_found() => {}
-                _ => {}
-            }
-            match r {
-                Err(e) if e.is_not_found() => Ok(()),
-                other => other.map(drop),
-            }
-        } else if op < 75 {
-            let r = s3.get_object(&bucket, &key).await;
-            if let (Ok(object), Some(Some(expected))) = (&r, model[&key].certain()) {
-                assert_eq!(
-                    object.size,
-                    expected.len() as u64,
-                    "seed {seed}: size of {key}"
-                );
-            }
-            match r {
-                Err(e) if e.is_not_found() => Ok(()),
-                other => other.map(drop),
-            }
-        } else if op < 87 {
-            s3.list_container_objects(&bucket, Some("k"))
-                .await
-                .map(drop)
-        } else {
-            let r = s3.delete_object(&bucket, &key).await;
-            let state = model.get_mut(&key).unwrap();
-            *state = match &r {
-                Ok(()) => Allowed::exactly(None),
-                Err(_) => state.or(None),
-            };
-            r
-        };
-        let elapsed = started.elapsed();
-        if let Err(e) = &result {
-            assert!(
-                is_typed_failure(e),
-                "seed {seed}: op {i} on {key} failed untyped: {e:?}\n{}",
-                proxy.log_text()
-            );
-        }
-        assert!(
-            elapsed <= call_bound(),
-            "seed {seed}: op {i} on {key} took {elapsed:?}\n{}",
-            proxy.log_text()
-        );
-        figures.record(elapsed, &result);
-    }
-    // Nothing acknowledged is lost, nothing stored is damaged: read every key directly.
-    for (key, allowed) in &model {
-        let stored = match direct
-            .download_object_as_bytes(&bucket, key, 64 * MIB)
-            .await
-        {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => panic!("reading {key} back directly: {e}"),
-        };
-        if let Some(bytes) = &stored {
-            figures.bytes_checked += bytes.len() as u64;
-        }
-        if !allowed.0.contains(&stored) {
-            match (&stored, allowed.certain()) {
-                (None, _) => figures.lost += 1,
-                _ => figures.corrupted += 1,
-            }
-        }
-    }
-    report(test, server.name, seed, &proxy, &figures);
-    assert_eq!(
-        (figures.lost, figures.corrupted),
-        (0, 0),
-        "seed {seed}: objects lost or damaged\n{}",
-        proxy.log_text()
-    );
-    let stats = proxy.stats();
+    let run = StorageRun {
+        test: test.to_string(),
+        server: server.name.to_string(),
+        seed,
+        ops,
+        large: 5 * MIB,
+        call_bound: call_bound(),
+        allowed: is_typed_failure,
+    };
+    let figures = storage_run(&run, &s3, &direct, &bucket, &proxy).await;
     assert!(
-        stats.injected > 0 || ops < 10,
+        proxy.stats().injected > 0 || ops < 10,
         "a run of {ops} operations injected no fault"
     );
+    assert_eq!((figures.lost, figures.corrupted), (0, 0));
     cleanup(&direct, &bucket).await;
 }
 
@@ -522,19 +300,13 @@ async fn multipart_survives_failed_parts(server: &Server) {
         .await
         .unwrap();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let figures = Figures {
+    let figures = RunFigures {
         ops: 1,
         ok: 1,
         bytes_checked: back.len() as u64,
-        ..Figures::default()
+        ..RunFigures::default()
     };
-    report(
-        "multipart_failed_parts",
-        server.name,
-        seed,
-        &proxy,
-        &figures,
-    );
+    figures.report("multipart_failed_parts", server.name, seed, &proxy);
     cleanup(&direct, &bucket).await;
 }
 
@@ -630,14 +402,14 @@ async fn downloads_detect_damage(server: &Server) {
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     let stats = proxy.stats();
     assert_eq!(stats.injected, 10, "{}", proxy.log_text());
-    let figures = Figures {
+    let figures = RunFigures {
         ops: 11,
         ok: 1,
         failed: 10,
         bytes_checked: data.len() as u64,
-        ..Figures::default()
+        ..RunFigures::default()
     };
-    report("download_damage", server.name, 0, &proxy, &figures);
+    figures.report("download_damage", server.name, 0, &proxy);
     cleanup(&direct, &bucket).await;
 }
 
