@@ -33,7 +33,8 @@ async fn named(d: &Ec2Compute, name: &str) -> Vec<Node> {
     d.ex_list_nodes(&[], &filters).await.unwrap()
 }
 
-const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Long enough for moto on a busy machine; the stall outlasts it.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_launch_starts_exactly_one_instance() {
@@ -56,7 +57,7 @@ async fn a_broken_launch_starts_exactly_one_instance() {
             RetryPolicy::default()
                 .with_max_attempts(4)
                 .with_initial_backoff(Duration::from_millis(20))
-                .with_budget(Duration::from_secs(10)),
+                .with_budget(Duration::from_secs(15)),
         )
         .build()
         .unwrap();
@@ -92,6 +93,6 @@ async fn a_broken_launch_starts_exactly_one_instance() {
         );
         let node = result.unwrap_or_else(|e| panic!("{fault}: {e:?}\n{}", proxy.log_text()));
         assert_eq!(node.id, launched[0].id, "{fault}");
-        assert!(elapsed < Duration::from_secs(30), "{fault}: {elapsed:?}");
+        assert!(elapsed < Duration::from_secs(40), "{fault}: {elapsed:?}");
     }
 }

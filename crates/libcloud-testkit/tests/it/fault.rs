@@ -374,27 +374,37 @@ async fn a_reset_after_the_body_hides_a_create_that_happened() {
 async fn a_refusal_closes_the_port_for_the_window() {
     let (upstream, state) = start_upstream().await;
     let plan =
-        FaultPlan::script([Some(Fault::Refuse)]).with_refuse_window(Duration::from_millis(400));
+        FaultPlan::script([Some(Fault::Refuse)]).with_refuse_window(Duration::from_millis(1500));
     let proxy = FaultProxy::start(&upstream.to_string(), plan)
         .await
         .unwrap();
+    let started = Instant::now();
     let err = get(&no_retry(), format!("{}/data/1", proxy.url()))
         .await
         .unwrap_err();
     assert_eq!(*err.kind(), ErrorKind::Transport);
-    // Within the window nothing listens.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let refused = TcpStream::connect(proxy.addr()).await.unwrap_err();
-    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
-    // After it, the port is back.
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(
-        get(&no_retry(), format!("{}/data/1", proxy.url()))
+    // Soon after, nothing listens (the listener closes as the reset goes out).
+    let mut refused = false;
+    while !refused && started.elapsed() < Duration::from_millis(1000) {
+        match TcpStream::connect(proxy.addr()).await {
+            Err(e) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+                refused = true;
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    assert!(refused, "the port was never closed");
+    // After the window, the port is back.
+    let mut back = None;
+    while back.is_none() && started.elapsed() < Duration::from_secs(6) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        back = get(&no_retry(), format!("{}/data/1", proxy.url()))
             .await
-            .unwrap()
-            .0,
-        200
-    );
+            .ok();
+    }
+    assert_eq!(back.map(|(s, _)| s), Some(200));
+    assert!(started.elapsed() >= Duration::from_millis(1400));
     assert_eq!(state.seen("GET /data/1"), 1);
     assert_eq!(proxy.stats().by_fault["refused"], 1);
 }
