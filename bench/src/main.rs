@@ -1,12 +1,17 @@
-//! One benchmark run against an S3-compatible server: one client, one operation, one process.
+//! One benchmark run: one client, one operation, one process.
 //!
 //! ```text
 //! libcloud-bench --client raw|object_store|libcloud --op OP --endpoint URL --region REGION
-//!     --access-key KEY --secret-key SECRET --bucket BUCKET
+//!     --access-key KEY --secret-key SECRET [--bucket BUCKET]
 //!     [--key NAME] [--prefix PREFIX] [--size BYTES] [--count N] [--concurrency N]
+//!     [--name NAME] [--instances N]
 //! ```
 //!
-//! Operations (only the operation itself is timed, not start-up or the checks after it):
+//! The AWS operations (EC2, Route 53 and classic ELB on moto, clients `raw` and `libcloud`)
+//! are described in the `aws` module: `aws-prepare`, `ec2-list`, `ec2-create-reboot`,
+//! `dns-create-each`, `dns-create-batch`, `dns-list` and `elb-attach`.
+//!
+//! S3 operations (only the operation itself is timed, not start-up or the checks after it):
 //!
 //! - `prepare`: creates the bucket, stores `--key` with `--size` bytes and `--count` small
 //!   objects under `--prefix`, for the `download` and `list` runs that follow.
@@ -26,6 +31,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+mod aws;
 mod client;
 mod data;
 mod libcloud;
@@ -44,6 +50,8 @@ struct Args {
     size: Option<u64>,
     count: Option<usize>,
     concurrency: usize,
+    name: String,
+    instances: Option<usize>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -73,7 +81,7 @@ fn parse_args() -> Result<Args> {
             region: required(take("region"), "region")?,
             access_key: required(take("access-key"), "access-key")?,
             secret_key: required(take("secret-key"), "secret-key")?,
-            bucket: required(take("bucket"), "bucket")?,
+            bucket: take("bucket").unwrap_or_else(|| "bench".into()),
         },
         key: take("key").unwrap_or_else(|| "big".into()),
         prefix: take("prefix").unwrap_or_else(|| "list/".into()),
@@ -86,6 +94,10 @@ fn parse_args() -> Result<Args> {
             .transpose()?
             .unwrap_or(16)
             .max(1),
+        name: take("name").unwrap_or_else(|| format!("run-{}", std::process::id())),
+        instances: number(take("instances"), "instances")?
+            .map(|c| usize::try_from(c).map_err(|e| format!("--instances: {e}")))
+            .transpose()?,
     };
     if let Some(unknown) = values.keys().next() {
         return Err(format!("unknown flag --{unknown}"));
@@ -214,6 +226,29 @@ async fn run(args: &Args, client: Arc<dyn Client>) -> Result<(f64, Moved)> {
     Ok((started.elapsed().as_secs_f64(), moved))
 }
 
+/// Runs one of the AWS operations with the client `args.client` names.
+async fn run_aws(args: &Args) -> Result<(f64, Moved)> {
+    let settings = aws::AwsSettings {
+        endpoint: args.settings.endpoint.clone(),
+        region: args.settings.region.clone(),
+        access_key: args.settings.access_key.clone(),
+        secret_key: args.settings.secret_key.clone(),
+    };
+    let client: Box<dyn aws::Aws> = match args.client.as_str() {
+        "raw" => Box::new(aws::raw::RawAws::new(&settings)?),
+        "libcloud" => Box::new(aws::libcloud::LibcloudAws::new(&settings)?),
+        other => return Err(format!("no AWS operations for the client {other:?}")),
+    };
+    let aws_args = aws::AwsArgs {
+        op: args.op.clone(),
+        name: args.name.clone(),
+        count: args.count,
+        instances: args.instances,
+    };
+    let (seconds, items) = aws::run(&aws_args, client.as_ref()).await?;
+    Ok((seconds, Moved { items, bytes: 0 }))
+}
+
 /// The peak resident set of this process in KiB (`VmHWM`).
 fn peak_rss_kib() -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")
@@ -232,6 +267,9 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(|e| format!("starting the runtime: {e}"))?;
         let (seconds, moved) = runtime.block_on(async {
+            if aws::OPS.contains(&args.op.as_str()) {
+                return run_aws(&args).await;
+            }
             let client = make_client(&args.client, &args.settings)?;
             run(&args, client).await
         })?;
