@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use http::header::CONTENT_TYPE;
 use libcloud_core::transport::{self, Idempotent, Operation, Request, Response};
-use libcloud_core::{Body, Credentials, Error, Result, Transport};
+use libcloud_core::{Body, Bytes, Credentials, Error, Result, Transport};
 
 use crate::credentials::CredentialProvider;
 use crate::encode::encode_query;
@@ -249,6 +249,39 @@ impl AwsClient {
         }
     }
 
+    /// Signs and sends `request`, and reads the whole body of a 2xx answer, refusing more than
+    /// `limit` bytes with [`ErrorKind::MalformedResponse`](libcloud_core::ErrorKind::MalformedResponse).
+    ///
+    /// A status outside 2xx becomes the error `map_error` makes of the status, the headers and
+    /// the error body (read up to the error body limit; a body that cannot be read counts as
+    /// empty): the driver's own `parse_error`. Failures to sign, to reach the server or to
+    /// read the body carry the provider name and the request's [`Operation`], if it has one.
+    pub async fn send_and_read(
+        &self,
+        request: Request,
+        limit: usize,
+        map_error: impl FnOnce(u16, &http::HeaderMap, &[u8]) -> Error,
+    ) -> Result<http::Response<Bytes>> {
+        let operation = request.extensions().get::<Operation>().map(|o| o.0.clone());
+        let response = self.send_raw(request).await?;
+        let (parts, body) = response.into_parts();
+        if !parts.status.is_success() {
+            let bytes = body
+                .collect(self.error_body_limit)
+                .await
+                .unwrap_or_default();
+            return Err(map_error(parts.status.as_u16(), &parts.headers, &bytes));
+        }
+        let bytes = body.collect(limit).await.map_err(|e| {
+            let e = e.or_provider(self.provider.clone());
+            match operation {
+                Some(op) => e.or_operation(op),
+                None => e,
+            }
+        })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+
     /// The error a failed response stands for: its body is read (up to the limit) and
     /// [`parse_error`]d. A body that cannot be read, or is too long, counts as empty.
     pub async fn error_from_response(&self, response: Response, ctx: &ErrorContext) -> Error {
@@ -363,6 +396,47 @@ mod tests {
         let err = c.send(req, &ErrorContext::new("x")).await.unwrap_err();
         assert_eq!(*err.kind(), ErrorKind::PermissionDenied);
         assert_eq!(err.message(), None);
+    }
+
+    #[tokio::test]
+    async fn send_and_read_reads_bounded_bodies_and_maps_errors() {
+        let get = || {
+            let mut req = http::Request::get("http://127.0.0.1:5000/b")
+                .body(Body::empty())
+                .unwrap();
+            req.extensions_mut()
+                .insert(Operation(Cow::Borrowed("list_things")));
+            req
+        };
+        let c = client(canned(200, "<Ok/>", Seen::default()));
+        let resp = c
+            .send_and_read(get(), 5, |_, _, _| unreachable!("a 2xx is no error"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-amz-request-id"], "REQ-1");
+        assert_eq!(&resp.body()[..], b"<Ok/>");
+
+        let err = c
+            .send_and_read(get(), 4, |_, _, _| unreachable!("a 2xx is no error"))
+            .await
+            .unwrap_err();
+        assert_eq!(*err.kind(), ErrorKind::MalformedResponse);
+        assert_eq!(err.provider(), Some("s3"));
+        assert_eq!(err.operation(), Some("list_things"));
+
+        let body = "<Error><Code>AccessDenied</Code></Error>";
+        let c = client(canned(403, body, Seen::default()));
+        let err = c
+            .send_and_read(get(), 1024, |status, headers, bytes| {
+                assert_eq!(headers["x-amz-request-id"], "REQ-1");
+                assert_eq!(bytes, body.as_bytes());
+                Error::from_status(status, ResourceKind::Other, "b").with_provider("mine")
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(403));
+        assert_eq!(err.provider(), Some("mine"));
     }
 
     #[tokio::test]

@@ -417,6 +417,45 @@ pub fn parse_error(
     err
 }
 
+/// A copy of `base` with another kind: for a driver's own `parse_error`, which starts from
+/// [`parse_error`]'s answer and gives some of its codes a more precise meaning.
+///
+/// The message, provider, operation, status and request id are kept; whether the error is
+/// temporary follows `kind` ([`ErrorKind::is_temporary_by_default`]); a source is not kept.
+///
+/// ```
+/// use libcloud_aws::{ErrorContext, parse_error, retag};
+/// use libcloud_core::{ErrorKind, ResourceKind};
+///
+/// let body = b"<ErrorResponse><Error><Code>HostedZoneNotEmpty</Code><Message>has records</Message>\
+///              </Error><RequestId>R1</RequestId></ErrorResponse>";
+/// let ctx = ErrorContext::new("delete_zone").resource(ResourceKind::Zone, "Z1");
+/// let base = parse_error(400, &http::HeaderMap::new(), body, &ctx).with_provider("route53");
+/// let err = retag(&base, ErrorKind::NotEmpty { kind: ResourceKind::Zone, id: "Z1".into() });
+/// assert_eq!(err.request_id(), Some("R1"));
+/// assert_eq!((err.provider(), err.operation(), err.status()), (Some("route53"), Some("delete_zone"), Some(400)));
+/// assert!(!err.is_temporary());
+/// ```
+pub fn retag(base: &Error, kind: ErrorKind) -> Error {
+    let mut err = Error::bare(kind);
+    if let Some(m) = base.message() {
+        err = err.with_message(m);
+    }
+    if let Some(p) = base.provider() {
+        err = err.with_provider(p.to_string());
+    }
+    if let Some(o) = base.operation() {
+        err = err.with_operation(o.to_string());
+    }
+    if let Some(s) = base.status() {
+        err = err.with_status(s);
+    }
+    if let Some(r) = base.request_id() {
+        err = err.with_request_id(r);
+    }
+    err
+}
+
 fn code_for_status(status: u16) -> &'static str {
     if status == 307 {
         "TemporaryRedirect"
@@ -700,6 +739,29 @@ mod tests {
         assert!(!temp(400, "SomethingNew"));
         assert!(!temp(404, "NoSuchKey"));
         assert!(!temp(403, "SignatureDoesNotMatch"));
+    }
+
+    #[test]
+    fn retag_keeps_the_context_and_follows_the_new_kind() {
+        let ctx = ErrorContext::new("get_thing").resource(ResourceKind::Other, "t1");
+        let base = parse_error(503, &http::HeaderMap::new(), &s3("InternalError"), &ctx)
+            .with_provider("elb");
+        assert!(base.is_temporary());
+        let err = retag(&base, ErrorKind::InvalidInput);
+        assert_eq!(*err.kind(), ErrorKind::InvalidInput);
+        assert!(!err.is_temporary());
+        assert_eq!(err.message(), base.message());
+        assert_eq!(err.request_id(), base.request_id());
+        assert_eq!(err.provider(), Some("elb"));
+        assert_eq!(err.operation(), Some("get_thing"));
+        assert_eq!(err.status(), Some(503));
+        let limited = retag(&base, ErrorKind::RateLimited { retry_after: None });
+        assert!(limited.is_temporary());
+        let bare = retag(&Error::bare(ErrorKind::Timeout), ErrorKind::InvalidInput);
+        assert_eq!(
+            (bare.provider(), bare.status(), bare.message()),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //! - [`region`] and [`endpoint`]: [`Region`] with its [`Partition`], [`Endpoint`] resolution
 //!   (AWS's own, `AWS_ENDPOINT_URL[_<SERVICE>]`, custom URLs), and S3's path-style versus
 //!   virtual-hosted addressing ([`s3_uri`]).
-//! - [`error`]: [`parse_error`] reads S3's and the query APIs' error documents.
+//! - [`error`]: [`parse_error`] reads S3's and the query APIs' error documents; [`retag`]
+//!   gives one of its answers a driver's more precise kind.
+//! - [`settings`]: [`AwsSettings`], the keys, region, endpoint and profile a driver's config
+//!   holds, resolved the same way for every driver.
 //! - [`client`]: [`AwsClient`] ties them together: sign, send through the
 //!   [`Transport`](libcloud_core::Transport), map errors.
 //! - [`xml`]: a small element tree that the XML APIs' answers are read into (by local name,
@@ -49,6 +52,7 @@ pub mod env;
 pub mod error;
 pub mod profile;
 pub mod region;
+pub mod settings;
 pub mod sign;
 pub mod xml;
 
@@ -61,9 +65,10 @@ pub use endpoint::{
     AddressingStyle, Endpoint, Service, is_dns_compatible_bucket, s3_uri, uses_path_style,
 };
 pub use env::Env;
-pub use error::{AwsErrorBody, ErrorContext, parse_error, parse_error_body};
+pub use error::{AwsErrorBody, ErrorContext, parse_error, parse_error_body, retag};
 pub use profile::{Profile, ProfileFiles, load_region};
 pub use region::{Partition, Region};
+pub use settings::AwsSettings;
 pub use sign::{
     Clock, PayloadSigning, SigningConfig, fixed_clock, presign, sign_request, system_clock,
 };

@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use http::HeaderMap;
 use libcloud_aws::{
-    AwsClient, DEFAULT_ERROR_BODY_LIMIT, ErrorContext, mark_idempotent, parse_error,
-    parse_error_body, query_request,
+    AwsClient, ErrorContext, mark_idempotent, parse_error, parse_error_body, query_request, retag,
 };
 use libcloud_core::transport::Operation;
 use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
@@ -130,27 +129,15 @@ impl QueryClient {
         if idempotent {
             mark_idempotent(&mut request);
         }
-        let response = self.aws.send_raw(request).await?;
-        let (parts, body) = response.into_parts();
-        let status = parts.status.as_u16();
-        if !parts.status.is_success() {
-            let bytes = body
-                .collect(DEFAULT_ERROR_BODY_LIMIT)
-                .await
-                .unwrap_or_default();
-            return Err(elb_error(
-                status,
-                &parts.headers,
-                &bytes,
-                target,
-                self.aws.provider_name(),
-            ));
-        }
-        let bytes = body.collect(BODY_LIMIT).await.map_err(|e| {
-            e.or_provider(self.aws.provider_name().to_string())
-                .or_operation(target.operation)
-        })?;
-        xml::parse(&bytes, "response").map_err(|e| {
+        let provider = self.aws.provider_name();
+        let response = self
+            .aws
+            .send_and_read(request, BODY_LIMIT, |status, headers, body| {
+                elb_error(status, headers, body, target, provider)
+            })
+            .await?;
+        let status = response.status().as_u16();
+        xml::parse(response.body(), "response").map_err(|e| {
             e.with_provider(self.aws.provider_name().to_string())
                 .with_operation(target.operation)
                 .with_status(status)
@@ -228,18 +215,7 @@ pub(crate) fn elb_error(
         c if INPUT_CODES.contains(&c) => ErrorKind::InvalidInput,
         _ => return base,
     };
-    let mut err = Error::bare(kind)
-        .with_provider(provider.to_string())
-        .with_operation(target.operation)
-        .with_status(status)
-        .with_temporary(false);
-    if let Some(m) = base.message() {
-        err = err.with_message(m);
-    }
-    if let Some(id) = base.request_id() {
-        err = err.with_request_id(id);
-    }
-    err
+    retag(&base, kind)
 }
 
 #[cfg(test)]

@@ -4,10 +4,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use libcloud_aws::{
-    CachedProvider, CredentialProvider, Endpoint, Env, ProfileProvider, Region, Service,
-    StaticProvider, default_provider,
-};
+use libcloud_aws::{AwsSettings, CredentialProvider, Endpoint, Env, Region, Service};
 use libcloud_core::{Credentials, Error, Result, Secret};
 use serde::Deserialize;
 
@@ -260,9 +257,22 @@ impl ElbConfig {
         self
     }
 
+    /// The connection settings among these, as every AWS driver resolves them.
+    fn aws(&self) -> AwsSettings<'_> {
+        AwsSettings {
+            access_key_id: self.access_key_id.as_deref(),
+            secret_access_key: self.secret_access_key.as_ref(),
+            session_token: self.session_token.as_ref(),
+            region: self.region.as_ref(),
+            endpoint: self.endpoint.as_deref(),
+            profile: self.profile.as_deref(),
+            ..AwsSettings::new(crate::PROVIDER, &self.env)
+        }
+    }
+
     /// The region used: the configured one, else `us-east-1`.
     pub fn region_or_default(&self) -> Region {
-        self.region.clone().unwrap_or(Region::US_EAST_1)
+        self.aws().region_or_default()
     }
 
     /// The service of the configured API.
@@ -282,13 +292,7 @@ impl ElbConfig {
 
     /// The endpoint for `service` (ELB, or EC2 for subnet discovery) under these settings.
     pub(crate) fn endpoint_for(&self, service: Service) -> Result<Endpoint> {
-        Endpoint::resolve(
-            service,
-            &self.region_or_default(),
-            &self.env,
-            self.endpoint.as_deref(),
-        )
-        .map_err(|e| e.with_provider(crate::PROVIDER))
+        self.aws().resolve_endpoint(service)
     }
 
     /// The credential source: the configured keys, else the named profile, else the default
@@ -297,23 +301,7 @@ impl ElbConfig {
     /// A key id without a secret (or the reverse) is
     /// [`ErrorKind::InvalidInput`](libcloud_core::ErrorKind::InvalidInput).
     pub fn credential_provider(&self) -> Result<Arc<dyn CredentialProvider>> {
-        match (&self.access_key_id, &self.secret_access_key) {
-            (Some(id), Some(secret)) => {
-                let mut creds = Credentials::new(id.clone(), secret.clone());
-                creds.session_token = self.session_token.clone();
-                Ok(Arc::new(StaticProvider::new(creds)))
-            }
-            (None, None) => Ok(match &self.profile {
-                Some(profile) => Arc::new(CachedProvider::new(Arc::new(
-                    ProfileProvider::new(self.env.clone()).with_profile(profile.clone()),
-                ))),
-                None => default_provider(self.env.clone()),
-            }),
-            _ => Err(Error::invalid_input(
-                "an access key id and a secret access key go together; one of them is missing",
-            )
-            .with_provider(crate::PROVIDER)),
-        }
+        self.aws().credential_provider()
     }
 }
 

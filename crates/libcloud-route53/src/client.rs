@@ -6,8 +6,7 @@ use std::borrow::Cow;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method};
 use libcloud_aws::{
-    AwsClient, DEFAULT_ERROR_BODY_LIMIT, ErrorContext, mark_idempotent, parse_error,
-    parse_error_body,
+    AwsClient, ErrorContext, mark_idempotent, parse_error, parse_error_body, retag,
 };
 use libcloud_core::transport::Operation;
 use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result};
@@ -130,24 +129,18 @@ impl Client {
         if idempotent {
             mark_idempotent(&mut request);
         }
-        let response = self.aws.send_raw(request).await?;
-        let (parts, body) = response.into_parts();
-        let status = parts.status.as_u16();
-        if !parts.status.is_success() {
-            let bytes = body
-                .collect(DEFAULT_ERROR_BODY_LIMIT)
-                .await
-                .unwrap_or_default();
-            return Err(route53_error(status, &parts.headers, &bytes, target));
-        }
-        let bytes = body.collect(BODY_LIMIT).await.map_err(|e| {
-            e.or_provider(crate::PROVIDER)
-                .or_operation(target.operation)
-        })?;
+        let response = self
+            .aws
+            .send_and_read(request, BODY_LIMIT, |status, headers, body| {
+                route53_error(status, headers, body, target)
+            })
+            .await?;
+        let status = response.status().as_u16();
+        let bytes = response.body();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Element::default());
         }
-        xml::parse(&bytes, "response").map_err(|e| {
+        xml::parse(bytes, "response").map_err(|e| {
             e.with_provider(crate::PROVIDER)
                 .with_operation(target.operation)
                 .with_status(status)
@@ -200,18 +193,7 @@ pub(crate) fn route53_error(
         "InvalidChangeBatch" => ErrorKind::InvalidInput,
         _ => return base,
     };
-    let mut err = Error::bare(kind)
-        .with_provider(crate::PROVIDER)
-        .with_operation(target.operation)
-        .with_status(status)
-        .with_temporary(false);
-    if let Some(m) = base.message() {
-        err = err.with_message(m);
-    }
-    if let Some(id) = base.request_id() {
-        err = err.with_request_id(id);
-    }
-    err
+    retag(&base, kind)
 }
 
 #[cfg(test)]
