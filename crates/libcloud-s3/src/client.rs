@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::HeaderMap;
 use libcloud_aws::error::parse_error_body;
-use libcloud_aws::{AddressingStyle, AwsClient, ErrorContext, parse_error, s3_uri};
+use libcloud_aws::{AddressingStyle, AwsClient, ErrorContext, parse_error, retag, s3_uri};
 use libcloud_core::transport::{Operation, Request, Response};
 use libcloud_core::{Body, Error, ErrorKind, Result};
 
@@ -214,27 +214,6 @@ pub(crate) fn map_error(
         return base;
     };
     retag(&base, kind)
-}
-
-/// A copy of `base` with another kind.
-pub(crate) fn retag(base: &Error, kind: ErrorKind) -> Error {
-    let mut err = Error::bare(kind);
-    if let Some(m) = base.message() {
-        err = err.with_message(m);
-    }
-    if let Some(s) = base.status() {
-        err = err.with_status(s);
-    }
-    if let Some(r) = base.request_id() {
-        err = err.with_request_id(r);
-    }
-    if let Some(o) = base.operation() {
-        err = err.with_operation(o.to_string());
-    }
-    if let Some(p) = base.provider() {
-        err = err.with_provider(p.to_string());
-    }
-    err
 }
 
 /// Parses an HTTP date in the IMF-fixdate form servers send (`Sun, 06 Nov 1994 08:49:37 GMT`).
