@@ -7,7 +7,10 @@
 //!   `up` starts each on 127.0.0.1, waits until it answers and writes the variables tests read
 //!   to `.emulators/env`; it fails if one does not come up.
 //! - `bench s3 [--quick] [--repeat N]`: the S3 benchmark (libcloud-s3 against object_store, Apache Libcloud
-//!   and a raw client on Garage and moto); the full run rewrites `docs/benchmarks.md`.
+//!   and a raw client on Garage and moto); the full run rewrites its section of `docs/benchmarks.md`.
+//! - `bench aws [--quick] [--repeat N]`: the AWS benchmark (libcloud's EC2, Route 53 and ELB
+//!   drivers against boto3, Apache Libcloud and a raw client on a moto of its own); the full run
+//!   rewrites its section of `docs/benchmarks.md`.
 //! - `soak [--seeds N] [--ops N] [--no-emulators]`: the fault and secret tests, longer than CI
 //!   runs them, with the totals of faults injected, bytes checked and objects lost.
 //! - `fuzz [--cases N]`: every fuzz property (`crates/*/tests/it/*_props.rs`) with many cases.
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         ["emulators", "down"] => emulators::down(&root()),
         ["emulators", "status"] => emulators::status(&root()),
         ["bench", "s3", flags @ ..] => bench::s3(flags),
+        ["bench", "aws", flags @ ..] => bench::aws(flags),
         ["soak", flags @ ..] => soak::soak(flags),
         ["fuzz", flags @ ..] => fuzz::fuzz(flags),
         _ => {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
                  emulators down     stop them\n  \
                  emulators status   show which are running\n  \
                  bench s3           S3 benchmark [--quick] [--repeat N]; writes docs/benchmarks.md\n  \
+                 bench aws          EC2, Route 53 and ELB benchmark on moto [--quick] [--repeat N]\n  \
                  soak               fault and secret tests, long [--seeds N] [--ops N] [--no-emulators]\n  \
                  fuzz               fuzz properties with many cases [--cases N]"
             );
