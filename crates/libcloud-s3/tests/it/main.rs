@@ -11,3 +11,4 @@ mod requests;
 mod secrets;
 mod support;
 mod uploads;
+mod xml_props;
