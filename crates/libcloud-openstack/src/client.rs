@@ -1,18 +1,15 @@
-//! Plumbing every OpenStack request shares: URL encoding, reading bodies, request ids, and the
-//! one `parse_error` that turns a failed answer into a libcloud [`Error`].
+//! What OpenStack's own drivers share on top of [`rest`](crate::rest): request ids, JSON
+//! bodies, and the one `parse_error` that turns a failed answer into a libcloud [`Error`].
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, Method};
-use libcloud_core::transport::{Operation, Request, Response};
-use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result};
+use http::HeaderMap;
+use libcloud_core::transport::Request;
+use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
 use serde_json::Value;
 
-use crate::config::OpenStackConfig;
-use crate::identity::{Endpoint, EndpointFilter, Session};
+use crate::rest::{Reply, ServiceClient, clip, retry_after, strip_tags};
 
 /// The provider name errors carry.
 pub(crate) const PROVIDER: &str = "openstack";
@@ -177,226 +174,18 @@ fn describe_body(body: &[u8]) -> (Option<String>, Option<String>, Option<Duratio
     (None, Some(clip(&strip_tags(text))), None)
 }
 
-/// Text with HTML tags removed and runs of white space collapsed.
-fn strip_tags(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-/// At most 300 characters of a message, for errors.
-pub(crate) fn clip(text: &str) -> String {
-    match text.char_indices().nth(300) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text.to_string(),
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (and `/` when `keep_slash`).
-pub(crate) fn encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Builds `base` + `/` + `path` + `?query`, with `base`'s trailing slashes removed and the
-/// query values encoded.
-pub(crate) fn join_url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
-    let mut url = base.trim_end_matches('/').to_string();
-    if !path.is_empty() {
-        url.push('/');
-        url.push_str(path.trim_start_matches('/'));
-    }
-    for (i, (k, v)) in query.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&encode(k, false));
-        if !v.is_empty() {
-            url.push('=');
-            url.push_str(&encode(v, false));
-        }
-    }
-    url
-}
-
-/// Checks that a service URL is an absolute `http(s)` URL without a query.
-pub(crate) fn check_base_url(url: &str, what: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Err(Error::invalid_input(format!("{what} {url:?} {why}")).with_provider(PROVIDER))
-    };
-    let trimmed = url.trim();
-    let Ok(uri) = trimmed.parse::<http::Uri>() else {
-        return bad("is not a URL");
-    };
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return bad("must start with http:// or https://");
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return bad("has no host");
-    }
-    if uri.query().is_some() || trimmed.contains('#') {
-        return bad("must not have a query or fragment");
-    }
-    Ok(trimmed.trim_end_matches('/').to_string())
-}
-
-/// The plumbing a driver of one OpenStack service shares: the session, and how its base URL
-/// is found (a fixed endpoint, or the catalog of the current token).
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceClient {
-    session: Arc<Session>,
-    filter: EndpointFilter,
-    endpoint: Option<String>,
-}
-
-/// A successful answer, read whole.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
 impl ServiceClient {
-    /// A client for the service `default_type` (unless the config names another type), on
-    /// `session`.
-    pub(crate) fn new(
-        session: Arc<Session>,
-        config: &OpenStackConfig,
-        default_type: &str,
-    ) -> Result<Self> {
-        let endpoint = config
-            .endpoint
-            .as_deref()
-            .map(|e| check_base_url(e, "endpoint"))
-            .transpose()?;
-        let mut filter = EndpointFilter::new(
-            config
-                .service_type
-                .clone()
-                .unwrap_or_else(|| default_type.to_string()),
-        )
-        .with_interface(config.interface);
-        filter.name = config.service_name.clone();
-        filter.region = config.region.clone();
-        Ok(ServiceClient {
-            session,
-            filter,
-            endpoint,
-        })
-    }
-
-    pub(crate) fn session(&self) -> &Arc<Session> {
-        &self.session
-    }
-
-    /// The service's endpoint: the fixed one, or the catalog's.
-    pub(crate) async fn endpoint(&self) -> Result<Endpoint> {
-        match &self.endpoint {
-            Some(url) => Ok(Endpoint {
-                url: url.clone(),
-                region: self.filter.region.clone(),
-                interface: self.filter.interface,
-            }),
-            None => {
-                let endpoint = self.session.endpoint(&self.filter).await?;
-                Ok(Endpoint {
-                    url: check_base_url(&endpoint.url, "catalog endpoint")?,
-                    ..endpoint
-                })
-            }
-        }
-    }
-
-    /// The base URL of the service, without a trailing slash.
-    pub(crate) async fn base(&self) -> Result<String> {
-        Ok(self.endpoint().await?.url)
-    }
-
-    /// Sends a request through the session (token, renewal on 401) and returns the response
-    /// whatever its status.
-    pub(crate) async fn send(
-        &self,
-        mut request: Request,
-        operation: &'static str,
-    ) -> Result<Response> {
-        request.extensions_mut().insert(Operation(operation.into()));
-        self.session
-            .send(request)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(operation))
-    }
-
-    /// Sends a request and reads the whole answer; a status other than 2xx becomes the error
-    /// [`parse_error`] makes of it.
+    /// Sends a request and reads the whole answer (up to [`BODY_LIMIT`]); a status other than
+    /// 2xx becomes the error [`parse_error`] makes of it.
     pub(crate) async fn call(&self, request: Request, target: &Target) -> Result<Reply> {
-        let response = self.send(request, target.operation).await?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect(BODY_LIMIT)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(target.operation))?;
-        let status = parts.status.as_u16();
-        if !parts.status.is_success() {
-            return Err(parse_error(status, &parts.headers, &body, target));
-        }
-        Ok(Reply {
-            status,
-            headers: parts.headers,
-            body,
-        })
+        self.call_with(
+            request,
+            target.operation,
+            BODY_LIMIT,
+            |status, headers, body| parse_error(status, headers, body, target),
+        )
+        .await
     }
-}
-
-/// A request to `url` with `body` (JSON when it is a value) and the usual JSON headers.
-pub(crate) fn json_request(method: Method, url: &str, body: Option<&Value>) -> Result<Request> {
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header(ACCEPT, "application/json");
-    if body.is_some() {
-        builder = builder.header(CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .map_err(|e| bad_request(url, e))
-}
-
-/// The error for a request that could not be built (a URL with bad characters).
-pub(crate) fn bad_request(url: &str, source: http::Error) -> Error {
-    Error::invalid_input(format!("cannot build a request for {}", clip(url)))
-        .with_source(source)
-        .with_provider(PROVIDER)
 }
 
 #[cfg(test)]
@@ -404,6 +193,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use http::HeaderValue;
+    use http::header::RETRY_AFTER;
 
     fn target() -> Target {
         Target::new("get_node", ResourceKind::Node, "abc")
@@ -475,26 +265,5 @@ mod tests {
         let err = parse_error(401, &HeaderMap::new(), &body, &target());
         assert_eq!(*err.kind(), ErrorKind::InvalidCredentials);
         assert!(err.message().unwrap().contains("requires authentication"));
-    }
-
-    #[test]
-    fn urls() {
-        assert_eq!(encode("a b/c+d", true), "a%20b/c%2Bd");
-        assert_eq!(encode("a b/c", false), "a%20b%2Fc");
-        assert_eq!(
-            join_url(
-                "http://h/v1/AUTH_x/",
-                "c",
-                &[("format", "json"), ("marker", "a b")]
-            ),
-            "http://h/v1/AUTH_x/c?format=json&marker=a%20b"
-        );
-        assert_eq!(
-            check_base_url("http://h:1/x/", "e").unwrap(),
-            "http://h:1/x"
-        );
-        for bad in ["", "h/x", "ftp://h/", "http://h/?a=b", "http:///x"] {
-            assert!(check_base_url(bad, "e").is_err(), "{bad}");
-        }
     }
 }

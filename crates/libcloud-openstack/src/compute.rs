@@ -16,12 +16,11 @@ use libcloud_core::{
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::client::{
-    Conflict, PROVIDER, ServiceClient, Target, encode, join_url, json_request, parse_json,
-};
+use crate::client::{Conflict, PROVIDER, Target, parse_json};
 use crate::config::OpenStackConfig;
 use crate::identity::Session;
 use crate::json;
+use crate::rest::{ServiceClient, encode, join_url, json_request};
 
 /// The catalog service type of Nova.
 pub const COMPUTE_SERVICE_TYPE: &str = "compute";
@@ -123,7 +122,7 @@ impl NovaCompute {
     /// `config` chooses the endpoint, its `auth` is not used.
     pub fn with_session(session: Arc<Session>, config: &OpenStackConfig) -> Result<Self> {
         Ok(NovaCompute {
-            client: ServiceClient::new(session, config, COMPUTE_SERVICE_TYPE)?,
+            client: ServiceClient::from_config(session, config, COMPUTE_SERVICE_TYPE)?,
             features: NovaFeatures::default(),
         })
     }

@@ -17,9 +17,10 @@ use libcloud_core::transport::{self, Idempotent, Operation, Request, Response};
 use libcloud_core::{Body, Error, ResourceKind, Result, Secret, Transport};
 use serde_json::{Value, json};
 
-use crate::client::{BODY_LIMIT, PROVIDER, Target, check_base_url, clip, parse_error, parse_json};
+use crate::client::{BODY_LIMIT, PROVIDER, Target, parse_error, parse_json};
 use crate::config::{AuthConfig, AuthMethod, Interface, NameOrId, Scope, version_from_url};
 use crate::json;
+use crate::rest::{check_base_url, clip};
 
 /// The header that carries the token on every request.
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";

@@ -13,6 +13,9 @@
 //!   [`StorageDriver`](libcloud_core::StorageDriver)).
 //! - [`OpenStackConfig`]: the settings, from code, from serde, or from the `OS_*` environment
 //!   variables the OpenStack tools use ([`OpenStackConfig::from_env`]).
+//! - [`rest`]: the request plumbing of any service in the catalog ([`rest::ServiceClient`],
+//!   URL building and checking, JSON requests), which Nova and Swift use and other drivers
+//!   reuse for their own services.
 //!
 //! Errors are [`libcloud_core::Error`]s: a refused login or token is
 //! [`InvalidCredentials`](libcloud_core::ErrorKind::InvalidCredentials), a missing server,
@@ -44,6 +47,7 @@ pub mod compute;
 mod config;
 pub mod identity;
 mod json;
+pub mod rest;
 pub mod storage;
 
 pub use compute::{COMPUTE_SERVICE_TYPE, NovaCompute, NovaFeatures};

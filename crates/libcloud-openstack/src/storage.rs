@@ -26,13 +26,11 @@ use libcloud_core::{
 use rand::Rng;
 use serde_json::json;
 
-use crate::client::{
-    BODY_LIMIT, Conflict, PROVIDER, Reply, ServiceClient, Target, bad_request, encode, join_url,
-    parse_error, parse_json,
-};
+use crate::client::{BODY_LIMIT, Conflict, PROVIDER, Target, parse_error, parse_json};
 use crate::config::OpenStackConfig;
 use crate::identity::Session;
 use crate::json;
+use crate::rest::{Reply, ServiceClient, bad_request, encode, join_url};
 
 /// The catalog service type of Swift.
 pub const OBJECT_STORE_SERVICE_TYPE: &str = "object-store";
@@ -119,7 +117,7 @@ impl SwiftStorage {
     pub fn with_session(session: Arc<Session>, config: &OpenStackConfig) -> Result<Self> {
         Ok(SwiftStorage {
             inner: Arc::new(Inner {
-                client: ServiceClient::new(session, config, OBJECT_STORE_SERVICE_TYPE)?,
+                client: ServiceClient::from_config(session, config, OBJECT_STORE_SERVICE_TYPE)?,
                 multipart: MultipartConfig {
                     part_size: DEFAULT_SEGMENT_SIZE,
                     concurrency: 4,

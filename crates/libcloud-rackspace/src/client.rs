@@ -1,17 +1,19 @@
 //! Plumbing the Rackspace-only services (Cloud Load Balancers, Cloud DNS, the Cloud Files CDN)
-//! share: the session and endpoint, URL encoding, and the one `parse_error` that turns a failed
-//! answer into a libcloud [`Error`].
+//! share: OpenStack's [`rest`] plumbing (the session and endpoint, URL encoding) with errors
+//! named `rackspace`, and the one `parse_error` that turns a failed answer into a libcloud
+//! [`Error`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, Method};
-use libcloud_core::transport::{Operation, Request, Response};
-use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result};
-use libcloud_openstack::{EndpointFilter, Session};
+use libcloud_core::transport::Request;
+use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
+use libcloud_openstack::rest::{self, retry_after, strip_tags};
+use libcloud_openstack::{OpenStackConfig, Session};
 use serde_json::Value;
+
+pub(crate) use libcloud_openstack::rest::{Reply, clip, encode, join_url};
 
 /// The provider name errors carry.
 pub(crate) const PROVIDER: &str = "rackspace";
@@ -179,35 +181,6 @@ pub(crate) fn message_of(map: &serde_json::Map<String, Value>) -> Option<String>
     }
 }
 
-/// Text with HTML tags removed and runs of white space collapsed.
-fn strip_tags(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// The request id a Rackspace service put in its answer.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     [
@@ -219,14 +192,6 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     .iter()
     .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
     .map(str::to_string)
-}
-
-/// At most 300 characters of a message, for errors.
-pub(crate) fn clip(text: &str) -> String {
-    match text.char_indices().nth(300) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 /// Parses a JSON body, or says what was wrong with it.
@@ -244,60 +209,6 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters (and `/` when `keep_slash`).
-pub(crate) fn encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Builds `base` + `/` + `path` + `?query`, with the query values encoded.
-pub(crate) fn join_url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
-    let mut url = base.trim_end_matches('/').to_string();
-    if !path.is_empty() {
-        url.push('/');
-        url.push_str(path.trim_start_matches('/'));
-    }
-    for (i, (k, v)) in query.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&encode(k, false));
-        url.push('=');
-        url.push_str(&encode(v, false));
-    }
-    url
-}
-
-/// Checks that a service URL is an absolute `http(s)` URL without a query; returns it
-/// without trailing slashes.
-pub(crate) fn check_base_url(url: &str, what: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Err(Error::invalid_input(format!("{what} {url:?} {why}")).with_provider(PROVIDER))
-    };
-    let trimmed = url.trim();
-    let Ok(uri) = trimmed.parse::<http::Uri>() else {
-        return bad("is not a URL");
-    };
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return bad("must start with http:// or https://");
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return bad("has no host");
-    }
-    if uri.query().is_some() || trimmed.contains('#') {
-        return bad("must not have a query or fragment");
-    }
-    Ok(trimmed.trim_end_matches('/').to_string())
-}
-
 /// The scheme and authority of a URL (`https://dns.api.rackspacecloud.com`), for comparing
 /// origins.
 pub(crate) fn origin(url: &str) -> Option<String> {
@@ -309,101 +220,52 @@ pub(crate) fn origin(url: &str) -> Option<String> {
     ))
 }
 
-/// A request to `url` with `body` (JSON when given) and the usual JSON headers.
+/// A request to `url` with `body` (JSON when given) and the usual JSON headers; see
+/// [`rest::json_request`].
 pub(crate) fn json_request(method: Method, url: &str, body: Option<&Value>) -> Result<Request> {
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header(ACCEPT, "application/json");
-    if body.is_some() {
-        builder = builder.header(CONTENT_TYPE, "application/json");
-    }
-    builder
-        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_default())
-        .map_err(|e| {
-            Error::invalid_input(format!("cannot build a request for {}", clip(url)))
-                .with_source(e)
-                .with_provider(PROVIDER)
-        })
+    rest::json_request(method, url, body).map_err(relabel)
 }
 
-/// A successful answer, read whole.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-/// One Rackspace service: the session, and how its base URL is found (a fixed endpoint, or the
-/// catalog of the current token).
+/// One Rackspace service: OpenStack's [`rest::ServiceClient`] (the session, and the base URL
+/// from a fixed endpoint or the catalog of the current token), with errors named `rackspace`
+/// and failed answers read by [`parse_error`].
 #[derive(Debug, Clone)]
-pub(crate) struct ServiceClient {
-    session: Arc<Session>,
-    filter: EndpointFilter,
-    endpoint: Option<String>,
-}
+pub(crate) struct ServiceClient(rest::ServiceClient);
 
 impl ServiceClient {
+    /// A client for the service `service` names (as `RackspaceConfig::service` makes it),
+    /// whose type is `service_type`.
     pub(crate) fn new(
         session: Arc<Session>,
-        filter: EndpointFilter,
-        endpoint: Option<&String>,
+        service: &OpenStackConfig,
+        service_type: &str,
     ) -> Result<Self> {
-        let endpoint = endpoint
-            .map(|e| check_base_url(e, "endpoint"))
-            .transpose()?;
-        Ok(ServiceClient {
-            session,
-            filter,
-            endpoint,
-        })
+        rest::ServiceClient::from_config(session, service, service_type)
+            .map(ServiceClient)
+            .map_err(relabel)
     }
 
     pub(crate) fn session(&self) -> &Arc<Session> {
-        &self.session
+        self.0.session()
     }
 
     /// The base URL of the service, without a trailing slash.
     pub(crate) async fn base(&self) -> Result<String> {
-        match &self.endpoint {
-            Some(url) => Ok(url.clone()),
-            None => {
-                let endpoint = self.session.endpoint(&self.filter).await.map_err(relabel)?;
-                check_base_url(&endpoint.url, "catalog endpoint")
-            }
-        }
+        self.0.base().await.map_err(relabel)
     }
 
-    /// Sends a request through the session (token, renewal on 401); any status comes back.
-    pub(crate) async fn send(
-        &self,
-        mut request: Request,
-        operation: &'static str,
-    ) -> Result<Response> {
-        request.extensions_mut().insert(Operation(operation.into()));
-        self.session
-            .send(request)
-            .await
-            .map_err(|e| relabel(e).with_operation(operation))
-    }
-
-    /// Sends a request and reads the whole answer; a status other than 2xx becomes the error
-    /// [`parse_error`] makes of it.
+    /// Sends a request and reads the whole answer (up to [`BODY_LIMIT`]); a status other than
+    /// 2xx becomes the error [`parse_error`] makes of it.
     pub(crate) async fn call(&self, request: Request, target: &Target) -> Result<Reply> {
-        let response = self.send(request, target.operation).await?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect(BODY_LIMIT)
+        self.0
+            .call_with(
+                request,
+                target.operation,
+                BODY_LIMIT,
+                |status, headers, body| parse_error(status, headers, body, target),
+            )
             .await
-            .map_err(|e| relabel(e).with_operation(target.operation))?;
-        let status = parts.status.as_u16();
-        if !parts.status.is_success() {
-            return Err(parse_error(status, &parts.headers, &body, target));
-        }
-        Ok(Reply {
-            headers: parts.headers,
-            body,
-        })
+            .map_err(|e| relabel(e).with_operation(target.operation))
     }
 
     /// A `GET` of JSON.
@@ -429,6 +291,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use http::HeaderValue;
+    use http::header::RETRY_AFTER;
+    use libcloud_openstack::rest::check_base_url;
 
     fn target() -> Target {
         Target::new("get_balancer", ResourceKind::LoadBalancer, "8290")

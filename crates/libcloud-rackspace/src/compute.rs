@@ -46,8 +46,7 @@ impl CloudServers {
 
     /// A driver for `config` sending through `transport`.
     pub fn with_transport(config: &RackspaceConfig, transport: Transport) -> Result<Self> {
-        let session = Arc::new(Session::new(config.auth.clone(), transport));
-        Self::with_session(session, config)
+        Self::with_session(config.session(transport), config)
     }
 
     /// A driver on an existing session (shared with other drivers, so one token serves all);

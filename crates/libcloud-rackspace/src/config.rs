@@ -3,9 +3,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use libcloud_core::{Error, Result, Secret};
-use libcloud_openstack::{AuthConfig, AuthMethod, Interface, OpenStackConfig};
+use libcloud_core::{Error, Result, Secret, Transport};
+use libcloud_openstack::{AuthConfig, AuthMethod, Interface, OpenStackConfig, Session};
 use serde::Deserialize;
 
 use crate::client::PROVIDER;
@@ -258,6 +259,12 @@ impl RackspaceConfig {
     /// and nothing else.
     pub fn is_tempauth(&self) -> bool {
         matches!(self.auth.method, AuthMethod::Tempauth { .. })
+    }
+
+    /// A new session signing in with these credentials through `transport`, for drivers to
+    /// share.
+    pub(crate) fn session(&self, transport: Transport) -> Arc<Session> {
+        Arc::new(Session::new(self.auth.clone(), transport))
     }
 
     /// The OpenStack settings of one service: its catalog type and name in this region (no

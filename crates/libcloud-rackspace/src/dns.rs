@@ -13,7 +13,7 @@ use libcloud_core::{
     CreateZone, DnsCapabilities, DnsDriver, Error, ErrorKind, Extra, Record, RecordSpec,
     RecordType, ResourceKind, Result, Transport, Zone, ZoneType,
 };
-use libcloud_openstack::{EndpointFilter, Session};
+use libcloud_openstack::Session;
 use serde_json::{Value, json};
 
 use crate::client::{
@@ -111,19 +111,21 @@ impl CloudDns {
 
     /// A driver for `config` sending through `transport`.
     pub fn with_transport(config: &RackspaceConfig, transport: Transport) -> Result<Self> {
-        let session = Arc::new(Session::new(config.auth.clone(), transport));
-        Self::with_session(session, config)
+        Self::with_session(config.session(transport), config)
     }
 
     /// A driver on an existing session (shared with other drivers, so one token serves all);
     /// `config` chooses the endpoint, its `auth` is not used. Cloud DNS is global: the
     /// region is not used either.
     pub fn with_session(session: Arc<Session>, config: &RackspaceConfig) -> Result<Self> {
-        let filter = EndpointFilter::new(DNS_SERVICE_TYPE)
-            .with_name(DNS_SERVICE_NAME)
-            .with_interface(config.interface);
+        let service = config.service(
+            DNS_SERVICE_TYPE,
+            Some(DNS_SERVICE_NAME),
+            false,
+            config.endpoints.dns.as_ref(),
+        );
         Ok(CloudDns {
-            client: ServiceClient::new(session, filter, config.endpoints.dns.as_ref())?,
+            client: ServiceClient::new(session, &service, DNS_SERVICE_TYPE)?,
             polling: JobPolling::default(),
         })
     }

@@ -78,7 +78,7 @@ impl Rackspace {
 
     /// The services of `config`, sending through `transport`.
     pub fn with_transport(config: RackspaceConfig, transport: Transport) -> Self {
-        let session = Arc::new(Session::new(config.auth.clone(), transport));
+        let session = config.session(transport);
         Rackspace { config, session }
     }
 

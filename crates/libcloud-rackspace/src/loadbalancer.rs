@@ -15,7 +15,7 @@ use libcloud_core::{
     LoadBalancerCapabilities, LoadBalancerDriver, Member, ResourceKind, Result, Transport,
     UpdateBalancer,
 };
-use libcloud_openstack::{EndpointFilter, Session};
+use libcloud_openstack::Session;
 use serde_json::{Value, json};
 
 use crate::client::{
@@ -211,19 +211,20 @@ impl CloudLoadBalancers {
 
     /// A driver for `config` sending through `transport`.
     pub fn with_transport(config: &RackspaceConfig, transport: Transport) -> Result<Self> {
-        let session = Arc::new(Session::new(config.auth.clone(), transport));
-        Self::with_session(session, config)
+        Self::with_session(config.session(transport), config)
     }
 
     /// A driver on an existing session (shared with other drivers, so one token serves all);
     /// `config` chooses the endpoint, its `auth` is not used.
     pub fn with_session(session: Arc<Session>, config: &RackspaceConfig) -> Result<Self> {
-        let filter = EndpointFilter::new(LOAD_BALANCER_SERVICE_TYPE)
-            .with_name(LOAD_BALANCER_SERVICE_NAME)
-            .with_region(config.region.catalog_name())
-            .with_interface(config.interface);
+        let service = config.service(
+            LOAD_BALANCER_SERVICE_TYPE,
+            Some(LOAD_BALANCER_SERVICE_NAME),
+            true,
+            config.endpoints.load_balancer.as_ref(),
+        );
         Ok(CloudLoadBalancers {
-            client: ServiceClient::new(session, filter, config.endpoints.load_balancer.as_ref())?,
+            client: ServiceClient::new(session, &service, LOAD_BALANCER_SERVICE_TYPE)?,
             features: LoadBalancerFeatures::default(),
             busy: BusyWait::default(),
         })

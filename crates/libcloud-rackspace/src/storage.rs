@@ -13,7 +13,7 @@ use libcloud_core::{
     Body, ByteRange, Container, Download, Error, ListResult, Object, ResourceKind, Result,
     StorageCapabilities, StorageDriver, Transport, UploadOptions,
 };
-use libcloud_openstack::{EndpointFilter, OBJECT_STORE_SERVICE_TYPE, Session, SwiftStorage};
+use libcloud_openstack::{OBJECT_STORE_SERVICE_TYPE, Session, SwiftStorage};
 
 use crate::client::{ServiceClient, Target, encode, join_url, parse_error};
 use crate::config::RackspaceConfig;
@@ -108,8 +108,7 @@ impl CloudFiles {
 
     /// A driver for `config` sending through `transport`.
     pub fn with_transport(config: &RackspaceConfig, transport: Transport) -> Result<Self> {
-        let session = Arc::new(Session::new(config.auth.clone(), transport));
-        Self::with_session(session, config)
+        Self::with_session(config.session(transport), config)
     }
 
     /// A driver on an existing session (shared with other drivers, so one token serves all);
@@ -128,14 +127,13 @@ impl CloudFiles {
         let cdn = if tempauth && config.endpoints.cdn.is_none() {
             None
         } else {
-            let filter = EndpointFilter::new(CDN_SERVICE_TYPE)
-                .with_name(CDN_SERVICE_NAME)
-                .with_region(config.region.catalog_name())
-                .with_interface(config.interface);
-            Some(
-                ServiceClient::new(session, filter, config.endpoints.cdn.as_ref())
-                    .map_err(relabel)?,
-            )
+            let cdn = config.service(
+                CDN_SERVICE_TYPE,
+                Some(CDN_SERVICE_NAME),
+                true,
+                config.endpoints.cdn.as_ref(),
+            );
+            Some(ServiceClient::new(session, &cdn, CDN_SERVICE_TYPE).map_err(relabel)?)
         };
         Ok(CloudFiles { swift, cdn })
     }
