@@ -714,14 +714,44 @@ mod builtin {
         "region_name",
         "interface",
         "endpoint_type",
+        "service_name",
+        "service_type",
+        "endpoint",
     ];
+
+    /// The `OS_*` settings (options first, then the environment), then the catalog choice from
+    /// options only: `service_name` and `service_type` pick a catalog entry, and `endpoint`
+    /// (what `--endpoint` sets) replaces the catalog lookup with a fixed service URL while
+    /// sign-in still goes to `auth_url`.
+    #[cfg(feature = "openstack")]
+    pub(super) fn openstack_settings(
+        config: &Config,
+    ) -> Result<libcloud_openstack::OpenStackConfig> {
+        only_options(config, OPENSTACK_OPTIONS)?;
+        let mut settings =
+            libcloud_openstack::OpenStackConfig::from_lookup(options_then_env(config, "OS_"))?;
+        let option = |key: &str| {
+            config
+                .get(key)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(name) = option("service_name") {
+            settings = settings.with_service_name(name);
+        }
+        if let Some(kind) = option("service_type") {
+            settings = settings.with_service_type(kind);
+        }
+        if let Some(url) = option("endpoint") {
+            settings = settings.with_endpoint(url);
+        }
+        Ok(settings)
+    }
 
     #[cfg(feature = "openstack")]
     pub(super) fn openstack(registry: &mut Registry) {
-        fn settings(config: &Config) -> Result<libcloud_openstack::OpenStackConfig> {
-            only_options(config, OPENSTACK_OPTIONS)?;
-            libcloud_openstack::OpenStackConfig::from_lookup(options_then_env(config, "OS_"))
-        }
+        use openstack_settings as settings;
         registry
             .register_compute("openstack", |config| {
                 Ok(Arc::new(libcloud_openstack::NovaCompute::new(settings(
@@ -918,5 +948,53 @@ mod tests {
         let url = StorageUrl::parse(&text).unwrap();
         let storage = Registry::builtin().open_storage(&url.config).unwrap();
         assert_eq!(storage.name(), "local");
+    }
+
+    #[cfg(feature = "openstack")]
+    #[test]
+    fn openstack_options_choose_the_catalog_entry_or_a_fixed_endpoint() {
+        use builtin::openstack_settings;
+        // Tempauth from options alone, the identity version taken from the URL.
+        let base = Config::new("swift")
+            .option("auth_url", "http://127.0.0.1:8080/auth/v1.0")
+            .option("username", "test:tester")
+            .option("password", "testing");
+        let plain = openstack_settings(&base).unwrap();
+        assert_eq!(plain.auth.auth_url, "http://127.0.0.1:8080/auth/v1.0");
+        assert!(
+            matches!(
+                plain.auth.method,
+                libcloud_openstack::AuthMethod::Tempauth { .. }
+            ),
+            "{:?}",
+            plain.auth.method
+        );
+        assert_eq!((plain.endpoint, plain.service_name), (None, None));
+
+        let chosen = openstack_settings(
+            &base
+                .clone()
+                .option("endpoint", " http://127.0.0.1:8080/v1/AUTH_test ")
+                .option("service_name", "cloudFiles")
+                .option("service_type", "object-store"),
+        )
+        .unwrap();
+        assert_eq!(
+            chosen.endpoint.as_deref(),
+            Some("http://127.0.0.1:8080/v1/AUTH_test")
+        );
+        assert_eq!(chosen.service_name.as_deref(), Some("cloudFiles"));
+        assert_eq!(chosen.service_type.as_deref(), Some("object-store"));
+        // Sign-in still goes to the identity URL.
+        assert_eq!(chosen.auth.auth_url, "http://127.0.0.1:8080/auth/v1.0");
+
+        let blank = openstack_settings(&base.clone().option("endpoint", "  ")).unwrap();
+        assert_eq!(blank.endpoint, None);
+        let typo = openstack_settings(&base.option("service_nam", "x")).unwrap_err();
+        assert!(
+            matches!(typo.kind(), crate::ErrorKind::InvalidInput)
+                && typo.to_string().contains("service_nam"),
+            "{typo}"
+        );
     }
 }
