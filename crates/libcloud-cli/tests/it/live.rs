@@ -2,37 +2,112 @@
 //!
 //! Each test finds its server through the variable `cargo xtask emulators up` sets; without it
 //! the test is skipped with a printed reason (or fails when `LIBCLOUD_REQUIRE_LIVE=1`). A test
-//! whose provider is not compiled into this build says so and skips.
+//! whose provider is not compiled into this build says so and skips. This module holds the
+//! test on moto and what the live tests share; `live_storage` and `live_mimic` hold the rest.
+
+use libcloud_testkit::require_live;
 
 use crate::util::{command, local_url, pattern, run, run_command};
 
-/// Whether `libcloud providers` lists `name`.
-fn compiled_in(name: &str) -> bool {
-    run(&["providers", "-o", "json"])
+/// Whether `libcloud providers` lists `name`; prints why the test is skipped when it does not.
+pub fn compiled_in(name: &str) -> bool {
+    let listed = run(&["providers", "-o", "json"])
         .ok()
         .json()
         .iter()
-        .any(|p| p["name"] == name)
+        .any(|p| p["name"] == name);
+    if !listed {
+        println!("skipped: the {name} provider is not compiled into this build");
+    }
+    listed
 }
 
-fn required() -> bool {
-    matches!(
-        std::env::var("LIBCLOUD_REQUIRE_LIVE")
-            .as_deref()
-            .map(str::trim),
-        Ok("1" | "true" | "yes")
-    )
+/// What a plain HTTP/1.1 exchange returned: status, headers (names lower-case) and body.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
-/// The value of `var`, or `None` after printing why the test is skipped.
-fn live_endpoint(var: &str) -> Option<String> {
-    match std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
-        Some(v) => Some(v.trim().to_string()),
-        None => {
-            assert!(!required(), "{var} is not set, but LIBCLOUD_REQUIRE_LIVE=1");
-            println!("skipped: {var} not set (run cargo xtask emulators up)");
-            None
+impl HttpAnswer {
+    /// The first value of the header `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one request to an `http://` URL over a fresh connection, without any client library,
+/// so that what the tests check about a server does not go through the code under test.
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpAnswer {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http:// URL: {url}"));
+    let (authority, target) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no end of headers from {url}"));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line from {url}: {head}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut answer = HttpAnswer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    };
+    if answer
+        .header("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
+        answer.body = dechunk(&answer.body);
+    }
+    answer
+}
+
+/// The payload of a chunked body.
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = String::from_utf8_lossy(&data[..eol]).into_owned();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
         }
+        out.extend_from_slice(&data[eol + 2..eol + 2 + size]);
+        data = &data[eol + 2 + size + 2..];
     }
 }
 
@@ -40,11 +115,8 @@ fn live_endpoint(var: &str) -> Option<String> {
 /// back to local, compared byte for byte.
 #[test]
 fn storage_on_moto() {
-    let Some(endpoint) = live_endpoint("LIBCLOUD_TEST_MOTO_ENDPOINT") else {
-        return;
-    };
+    let endpoint = require_live!("LIBCLOUD_TEST_MOTO_ENDPOINT");
     if !compiled_in("s3") {
-        println!("skipped: the s3 provider is not compiled into this build");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

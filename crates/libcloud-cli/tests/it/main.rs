@@ -8,6 +8,8 @@ mod dns;
 mod errors;
 mod lb;
 mod live;
+mod live_mimic;
+mod live_storage;
 mod providers;
 mod storage;
 mod transfer;
