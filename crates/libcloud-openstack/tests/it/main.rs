@@ -6,6 +6,7 @@
 
 mod faults;
 mod identity;
+mod json_props;
 mod live_mimic;
 mod live_swift;
 mod nova;
