@@ -167,7 +167,7 @@ pub async fn run(args: &AwsArgs, client: &dyn Aws) -> Result<(f64, u64)> {
             let listed = client.list_records(&zone).await?;
             if listed != count {
                 return Err(format!(
-                    "{listed} record sets in {LIST_ZONE} after creating {count}"
+                    "{listed} A records in {LIST_ZONE} after creating {count}"
                 ));
             }
             Ok((started.elapsed().as_secs_f64(), count as u64))
