@@ -7,18 +7,18 @@
 //!
 //! | feature | what it turns on | default |
 //! |---|---|---|
-//! | `local` | [`local::LocalStorage`]: storage on a local folder (`local:///srv/data`) | yes |
-//! | `memory` | [`memory`]: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
-//! | `http` | [`http`]: the default HTTP transport (hyper, rustls with ring) | no |
-//! | `zerigo` | [`zerigo`]: Zerigo DNS (`zerigo://`; service retired, verified on recorded responses) | no |
-//! | `s3` | [`s3`]: Amazon S3 and S3-compatible stores (`s3://bucket?region=...&endpoint=...`) | no |
-//! | `ec2` | [`ec2`]: Amazon EC2 (`ec2://?region=...`) | no |
-//! | `route53` | [`route53`]: Amazon Route 53 (`route53://`) | no |
-//! | `elb` | [`elb`]: Elastic Load Balancing, classic (`elb://`) and application (`alb://`) | no |
+//! | `local` | `libcloud_local::LocalStorage`: storage on a local folder (`local:///srv/data`) | yes |
+//! | `memory` | `libcloud::memory`: in-memory compute, storage, DNS and load balancers (`memory://`) | yes |
+//! | `http` | `libcloud::http`: the default HTTP transport (hyper, rustls with ring) | no |
+//! | `zerigo` | `libcloud::zerigo`: Zerigo DNS (`zerigo://`; service retired, verified on recorded responses) | no |
+//! | `s3` | `libcloud::s3`: Amazon S3 and S3-compatible stores (`s3://bucket?region=...&endpoint=...`) | no |
+//! | `ec2` | `libcloud::ec2`: Amazon EC2 (`ec2://?region=...`) | no |
+//! | `route53` | `libcloud::route53`: Amazon Route 53 (`route53://`) | no |
+//! | `elb` | `libcloud::elb`: Elastic Load Balancing, classic (`elb://`) and application (`alb://`) | no |
 //! | `aws` | all four Amazon drivers | no |
-//! | `openstack` | [`openstack`]: Keystone v2/v3 and tempauth, Nova compute, Swift storage (`openstack://`, `swift://`) | no |
-//! | `rackspace` | [`rackspace`]: Cloud Servers, Cloud Load Balancers, Cloud DNS (`rackspace://`) and Cloud Files (`cloudfiles://`) | no |
-//! | `gogrid` | [`gogrid`]: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
+//! | `openstack` | `libcloud::openstack`: Keystone v2/v3 and tempauth, Nova compute, Swift storage (`openstack://`, `swift://`) | no |
+//! | `rackspace` | `libcloud::rackspace`: Cloud Servers, Cloud Load Balancers, Cloud DNS (`rackspace://`) and Cloud Files (`cloudfiles://`) | no |
+//! | `gogrid` | `libcloud::gogrid`: GoGrid load balancers (`gogrid://`; service retired, verified on recorded responses) | no |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
