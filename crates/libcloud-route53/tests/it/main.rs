@@ -9,6 +9,7 @@ mod errors;
 mod fixtures;
 mod live;
 mod requests;
+mod xml_props;
 
 use libcloud_core::{Extra, Record, RecordType, Zone, ZoneType};
 use libcloud_route53::{Route53Config, Route53Dns};
