@@ -178,11 +178,7 @@ impl Aws for LibcloudAws {
             .iter()
             .map(|(name, ip)| Self::spec(name, ip))
             .collect();
-        let created = self
-            .dns
-            .create_records(&zone, &specs)
-            .await
-            .map_err(fail)?;
+        let created = self.dns.create_records(&zone, &specs).await.map_err(fail)?;
         if created.len() != records.len() {
             return Err(format!(
                 "{} records back after creating {}",

@@ -155,7 +155,9 @@ pub async fn run(args: &AwsArgs, client: &dyn Aws) -> Result<(f64, u64)> {
             // The instances `ec2-list` lists and `elb-attach` attaches, and the records
             // `dns-list` lists.
             let count = need_count()?;
-            let instances = args.instances.ok_or("--instances is required for aws-prepare")?;
+            let instances = args
+                .instances
+                .ok_or("--instances is required for aws-prepare")?;
             let started = Instant::now();
             client.launch_instances(instances).await?;
             let listed = client.list_instances().await?;
@@ -209,7 +211,9 @@ pub async fn run(args: &AwsArgs, client: &dyn Aws) -> Result<(f64, u64)> {
             let elapsed = started.elapsed().as_secs_f64();
             let listed = client.list_records(&zone).await?;
             if listed != count {
-                return Err(format!("{listed} A records in the zone after creating {count}"));
+                return Err(format!(
+                    "{listed} A records in the zone after creating {count}"
+                ));
             }
             Ok((elapsed, count as u64))
         }
@@ -230,7 +234,10 @@ pub async fn run(args: &AwsArgs, client: &dyn Aws) -> Result<(f64, u64)> {
             let balancer = balancer_name(&args.name);
             let ids = client.instance_ids(count).await?;
             if ids.len() < count {
-                return Err(format!("only {} instances to attach, not {count}", ids.len()));
+                return Err(format!(
+                    "only {} instances to attach, not {count}",
+                    ids.len()
+                ));
             }
             client.create_balancer(&balancer).await?;
             let started = Instant::now();
@@ -254,7 +261,10 @@ mod tests {
 
     #[test]
     fn names_are_made_valid() {
-        assert_eq!(zone_name("libcloud_py Run.2"), "libcloud-py-run-2.bench.example");
+        assert_eq!(
+            zone_name("libcloud_py Run.2"),
+            "libcloud-py-run-2.bench.example"
+        );
         assert_eq!(balancer_name("-a_b-"), "a-b");
         assert_eq!(balancer_name(&"x".repeat(40)).len(), 32);
     }

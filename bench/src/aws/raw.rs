@@ -247,7 +247,6 @@ impl RawAws {
         xml.push_str("</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>");
         xml
     }
-
 }
 
 /// The ids in first-seen order without repeats (an instance's network interface repeats it).
