@@ -9,6 +9,7 @@ mod alb_requests;
 mod classic_fixtures;
 mod classic_requests;
 mod live;
+mod xml_props;
 
 use libcloud_core::{Algorithm, BalancerState, Extra, LoadBalancer};
 use libcloud_elb::{AlbLoadBalancer, ElbConfig, ElbLoadBalancer, TargetType};
