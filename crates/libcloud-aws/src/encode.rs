@@ -1,24 +1,6 @@
 //! Percent-encoding as AWS signs it: RFC 3986, everything but the unreserved characters.
 
-/// Whether `b` is an RFC 3986 unreserved character: `A-Z a-z 0-9 - . _ ~`.
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-fn encode(input: &str, keep_slash: bool) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(input.len());
-    for &b in input.as_bytes() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xf)] as char);
-        }
-    }
-    out
-}
+use libcloud_core::transport::percent_encode as encode;
 
 /// Encodes an object key (or any path) for a URI: every byte but the unreserved characters and
 /// `/` becomes `%XX` (upper-case hex), so the path is exactly what S3 signs.

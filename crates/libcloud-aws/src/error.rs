@@ -14,8 +14,8 @@
 //! HTTP status when the body says nothing useful (it is empty, as for `HEAD`, or not XML).
 
 use std::borrow::Cow;
-use std::time::Duration;
 
+use libcloud_core::transport::retry_after;
 use libcloud_core::{Error, ErrorKind, ResourceKind};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -552,14 +552,6 @@ fn wrong_region(
 }
 
 /// `Retry-After` in seconds, when the response has it.
-fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    headers
-        .get(http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-}
-
 /// Text from a response made safe to print: control characters dropped, length bounded.
 fn clean(text: &str) -> String {
     let mut out = String::new();
@@ -576,6 +568,7 @@ fn clean(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::time::Duration;
 
     fn ctx() -> ErrorContext {
         ErrorContext::new("op")

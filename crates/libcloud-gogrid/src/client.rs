@@ -1,12 +1,12 @@
 //! Requests to GoGrid: URLs, the signed query, sending, and the one `parse_error`.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::header::{ACCEPT, RETRY_AFTER};
+use http::header::ACCEPT;
 use http::{HeaderMap, Method};
 use libcloud_core::hash::md5_hex;
-use libcloud_core::transport::{self, Operation};
+use libcloud_core::transport::{self, Operation, retry_after};
 use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result, Secret, Transport};
 use serde_json::Value;
 
@@ -148,15 +148,10 @@ impl Client {
         request
             .extensions_mut()
             .insert(Operation(target.operation.into()));
-        let response = transport::send(&self.transport, request)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(target.operation))?;
+        let response =
+            transport::send_and_read(&self.transport, request, BODY_LIMIT, PROVIDER).await?;
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
-        let body = body
-            .collect(BODY_LIMIT)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(target.operation))?;
         if !parts.status.is_success() {
             return Err(parse_error(status, &parts.headers, &body, target));
         }
@@ -178,31 +173,20 @@ impl Client {
     }
 }
 
-/// Checks an endpoint and gives it a trailing `/`.
+/// Checks an endpoint ([`transport::check_base_url`]) and gives it a trailing `/`.
 pub(crate) fn normalize_endpoint(endpoint: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Err(Error::invalid_input(format!("endpoint {endpoint:?} {why}")).with_provider(PROVIDER))
-    };
-    let trimmed = endpoint.trim();
-    let uri: http::Uri = match trimmed.parse() {
-        Ok(uri) => uri,
-        Err(_) => return bad("is not a URL"),
-    };
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => return bad("must start with http:// or https://"),
-    }
-    if uri.authority().is_none_or(|a| a.host().is_empty()) {
-        return bad("has no host");
-    }
-    if uri.query().is_some() || trimmed.contains('#') {
-        return bad("must not have a query or fragment");
-    }
-    let mut base = trimmed.to_string();
+    let mut base = transport::check_base_url(endpoint, "endpoint")
+        .map_err(|e| e.with_provider(PROVIDER))?
+        .to_string();
     if !base.ends_with('/') {
         base.push('/');
     }
     Ok(base)
+}
+
+/// Percent-encodes one query name or value ([`transport::percent_encode`]).
+fn encode(text: &str) -> String {
+    transport::percent_encode(text, false)
 }
 
 /// GoGrid's answer to a failed request, as a libcloud [`Error`].
@@ -305,34 +289,12 @@ pub(crate) fn parse_error(status: u16, headers: &HeaderMap, body: &[u8], target:
         .with_status(status)
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use http::header::RETRY_AFTER;
+    use std::time::Duration;
 
     fn target() -> Target {
         Target::new("create_balancer", ResourceKind::LoadBalancer, "web")

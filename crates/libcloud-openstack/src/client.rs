@@ -9,7 +9,9 @@ use libcloud_core::transport::Request;
 use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
 use serde_json::Value;
 
-use crate::rest::{Reply, ServiceClient, clip, retry_after, strip_tags};
+use libcloud_core::transport::retry_after;
+
+use crate::rest::{Reply, ServiceClient, clip, strip_tags};
 
 /// The provider name errors carry.
 pub(crate) const PROVIDER: &str = "openstack";

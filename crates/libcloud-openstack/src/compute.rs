@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use http::Method;
 use libcloud_core::paging::{Page, paginate};
+use libcloud_core::transport::percent_encode;
 use libcloud_core::{
     ComputeCapabilities, ComputeDriver, CreateNode, Error, Extra, KeyPair, Node, NodeAuth,
     NodeImage, NodeLocation, NodeSize, NodeState, ResourceKind, Result, Secret, Transport,
@@ -20,7 +21,7 @@ use crate::client::{Conflict, PROVIDER, Target, parse_json};
 use crate::config::OpenStackConfig;
 use crate::identity::Session;
 use crate::json;
-use crate::rest::{ServiceClient, encode, join_url, json_request};
+use crate::rest::{ServiceClient, join_url, json_request};
 
 /// The catalog service type of Nova.
 pub const COMPUTE_SERVICE_TYPE: &str = "compute";
@@ -226,7 +227,7 @@ impl NovaCompute {
         let base = self.client.base().await?;
         let url = join_url(
             &base,
-            &format!("servers/{}/action", encode(&node.id, false)),
+            &format!("servers/{}/action", percent_encode(&node.id, false)),
             &[],
         );
         let target = Target::new(operation, ResourceKind::Node, node.id.clone());
@@ -283,7 +284,11 @@ impl ComputeDriver for NovaCompute {
             return Err(Error::not_found(ResourceKind::Node, node_id).with_provider(PROVIDER));
         }
         let base = self.client.base().await?;
-        let url = join_url(&base, &format!("servers/{}", encode(node_id, false)), &[]);
+        let url = join_url(
+            &base,
+            &format!("servers/{}", percent_encode(node_id, false)),
+            &[],
+        );
         let target = Target::new("get_node", ResourceKind::Node, node_id);
         let env: json::ServerEnvelope = self.get_json(&url, &target).await?;
         Ok(to_node(env.server))
@@ -318,7 +323,11 @@ impl ComputeDriver for NovaCompute {
             return Err(Error::not_found(ResourceKind::Image, image_id).with_provider(PROVIDER));
         }
         let base = self.client.base().await?;
-        let url = join_url(&base, &format!("images/{}", encode(image_id, false)), &[]);
+        let url = join_url(
+            &base,
+            &format!("images/{}", percent_encode(image_id, false)),
+            &[],
+        );
         let target = Target::new("get_image", ResourceKind::Image, image_id);
         let env: json::ImageEnvelope = self.get_json(&url, &target).await?;
         Ok(to_image(env.image))
@@ -494,7 +503,11 @@ impl ComputeDriver for NovaCompute {
 
     async fn destroy_node(&self, node: &Node) -> Result<()> {
         let base = self.client.base().await?;
-        let url = join_url(&base, &format!("servers/{}", encode(&node.id, false)), &[]);
+        let url = join_url(
+            &base,
+            &format!("servers/{}", percent_encode(&node.id, false)),
+            &[],
+        );
         let target = Target::new("destroy_node", ResourceKind::Node, node.id.clone());
         self.client
             .call(json_request(Method::DELETE, &url, None)?, &target)
@@ -521,7 +534,11 @@ impl ComputeDriver for NovaCompute {
             return Err(Error::not_found(ResourceKind::KeyPair, name).with_provider(PROVIDER));
         }
         let base = self.client.base().await?;
-        let url = join_url(&base, &format!("os-keypairs/{}", encode(name, false)), &[]);
+        let url = join_url(
+            &base,
+            &format!("os-keypairs/{}", percent_encode(name, false)),
+            &[],
+        );
         let target = Target::new("get_key_pair", ResourceKind::KeyPair, name);
         let env: json::KeyPairEnvelope = self.get_json(&url, &target).await?;
         Ok(to_key_pair(env.keypair, false))
@@ -552,7 +569,7 @@ impl ComputeDriver for NovaCompute {
         let base = self.client.base().await?;
         let url = join_url(
             &base,
-            &format!("os-keypairs/{}", encode(&key_pair.name, false)),
+            &format!("os-keypairs/{}", percent_encode(&key_pair.name, false)),
             &[],
         );
         let target = Target::new(

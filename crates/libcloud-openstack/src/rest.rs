@@ -5,26 +5,28 @@
 //! [`ServiceClient`] finds a service's base URL (a fixed endpoint, or the catalog of the
 //! current token), sends requests with the token and reads answers within a bound, leaving
 //! what a failed answer means to the driver's own `parse_error`. The functions build and check
-//! URLs and JSON requests, and tidy the text of error bodies.
+//! URLs and JSON requests, and tidy the text of error bodies; percent-encoding and
+//! `Retry-After` are libcloud-core's ([`percent_encode`], [`retry_after`](libcloud_core::transport::retry_after)).
 //!
 //! Errors made here name the provider `openstack`; a driver for another provider relabels
 //! them with [`Error::with_provider`].
 //!
 //! ```
-//! use libcloud_openstack::rest::{check_base_url, encode, join_url};
+//! use libcloud_core::transport::percent_encode;
+//! use libcloud_openstack::rest::{check_base_url, join_url};
 //!
 //! let base = check_base_url("https://dns.example.com/v1.0/123/", "endpoint").unwrap();
-//! let url = join_url(&base, &format!("domains/{}", encode("a b", false)), &[("limit", "10")]);
+//! let path = format!("domains/{}", percent_encode("a b", false));
+//! let url = join_url(&base, &path, &[("limit", "10")]);
 //! assert_eq!(url, "https://dns.example.com/v1.0/123/domains/a%20b?limit=10");
 //! ```
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, Method};
-use libcloud_core::transport::{Operation, Request, Response};
+use libcloud_core::transport::{self, Operation, Request, Response, percent_encode};
 use libcloud_core::{Body, Error, Result};
 use serde_json::Value;
 
@@ -51,40 +53,12 @@ pub fn strip_tags(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The `Retry-After` header of an answer, when it is a whole number of seconds.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// At most 300 characters of `text` (then `...`), for the messages of errors.
 pub fn clip(text: &str) -> String {
     match text.char_indices().nth(300) {
         Some((i, _)) => format!("{}...", &text[..i]),
         None => text.to_string(),
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (and `/` when `keep_slash`).
-pub fn encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Builds `base` + `/` + `path` + `?query`, with `base`'s trailing slashes removed and the
@@ -97,38 +71,24 @@ pub fn join_url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
     }
     for (i, (k, v)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&encode(k, false));
+        url.push_str(&percent_encode(k, false));
         if !v.is_empty() {
             url.push('=');
-            url.push_str(&encode(v, false));
+            url.push_str(&percent_encode(v, false));
         }
     }
     url
 }
 
-/// Checks that a service URL is an absolute `http(s)` URL with a host and without a query or
-/// fragment, and returns it trimmed, without trailing slashes.
+/// Checks a service URL as [`transport::check_base_url`] does (an absolute `http(s)` URL with
+/// a host and without a query or fragment) and returns it trimmed, without trailing slashes.
 ///
 /// Anything else is [`ErrorKind::InvalidInput`](libcloud_core::ErrorKind::InvalidInput),
 /// naming the URL as `what`.
 pub fn check_base_url(url: &str, what: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Err(Error::invalid_input(format!("{what} {url:?} {why}")).with_provider(PROVIDER))
-    };
-    let trimmed = url.trim();
-    let Ok(uri) = trimmed.parse::<http::Uri>() else {
-        return bad("is not a URL");
-    };
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return bad("must start with http:// or https://");
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return bad("has no host");
-    }
-    if uri.query().is_some() || trimmed.contains('#') {
-        return bad("must not have a query or fragment");
-    }
-    Ok(trimmed.trim_end_matches('/').to_string())
+    transport::check_base_url(url, what)
+        .map(|url| url.trim_end_matches('/').to_string())
+        .map_err(|e| e.with_provider(PROVIDER))
 }
 
 /// One service on a [`Session`]: how its base URL is found (a fixed endpoint, or the catalog
@@ -289,8 +249,8 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(encode("a b/c+d", true), "a%20b/c%2Bd");
-        assert_eq!(encode("a b/c", false), "a%20b%2Fc");
+        assert_eq!(percent_encode("a b/c+d", true), "a%20b/c%2Bd");
+        assert_eq!(percent_encode("a b/c", false), "a%20b%2Fc");
         assert_eq!(
             join_url(
                 "http://h/v1/AUTH_x/",

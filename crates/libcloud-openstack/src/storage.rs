@@ -18,7 +18,7 @@ use libcloud_core::multipart::{
 };
 use libcloud_core::paging::{Page, paginate};
 use libcloud_core::storage::guess_content_type;
-use libcloud_core::transport::Request;
+use libcloud_core::transport::{Request, percent_encode};
 use libcloud_core::{
     Body, ByteRange, Container, Download, Error, ErrorKind, Extra, ListResult, Object,
     ResourceKind, Result, StorageCapabilities, StorageDriver, Transport, UploadOptions,
@@ -30,7 +30,7 @@ use crate::client::{BODY_LIMIT, Conflict, PROVIDER, Target, parse_error, parse_j
 use crate::config::OpenStackConfig;
 use crate::identity::Session;
 use crate::json;
-use crate::rest::{Reply, ServiceClient, bad_request, encode, join_url};
+use crate::rest::{Reply, ServiceClient, bad_request, join_url};
 
 /// The catalog service type of Swift.
 pub const OBJECT_STORE_SERVICE_TYPE: &str = "object-store";
@@ -200,7 +200,7 @@ impl Inner {
         check_container_name(container)?;
         Ok(join_url(
             &self.client.base().await?,
-            &encode(container, false),
+            &percent_encode(container, false),
             &[],
         ))
     }
@@ -213,7 +213,11 @@ impl Inner {
     ) -> Result<String> {
         check_container_name(container)?;
         check_object_name(name)?;
-        let path = format!("{}/{}", encode(container, false), encode(name, true));
+        let path = format!(
+            "{}/{}",
+            percent_encode(container, false),
+            percent_encode(name, true)
+        );
         Ok(join_url(&self.client.base().await?, &path, query))
     }
 
@@ -258,7 +262,7 @@ impl Inner {
         let target = Target::new(operation, ResourceKind::Container, container);
         let body = self
             .list_page(
-                &encode(container, false),
+                &percent_encode(container, false),
                 &params,
                 marker.as_deref(),
                 &target,

@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use http::{HeaderMap, Method};
 use libcloud_core::transport::Request;
+use libcloud_core::transport::retry_after;
 use libcloud_core::{Error, ErrorKind, ResourceKind, Result};
-use libcloud_openstack::rest::{self, retry_after, strip_tags};
+use libcloud_openstack::rest::{self, strip_tags};
 use libcloud_openstack::{OpenStackConfig, Session};
 use serde_json::Value;
 
-pub(crate) use libcloud_openstack::rest::{Reply, clip, encode, join_url};
+pub(crate) use libcloud_core::transport::percent_encode as encode;
+pub(crate) use libcloud_openstack::rest::{Reply, clip, join_url};
 
 /// The provider name errors carry.
 pub(crate) const PROVIDER: &str = "rackspace";

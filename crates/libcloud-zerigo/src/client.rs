@@ -1,11 +1,9 @@
 //! Requests to Zerigo: URLs, Basic authentication, sending, and the one `parse_error`.
 
-use std::time::Duration;
-
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, Method};
-use libcloud_core::transport::{self, Operation};
+use libcloud_core::transport::{self, Operation, retry_after};
 use libcloud_core::{Body, Error, ErrorKind, ResourceKind, Result, Transport};
 
 use crate::config::ZerigoConfig;
@@ -143,15 +141,10 @@ impl Client {
         request
             .extensions_mut()
             .insert(Operation(target.operation.into()));
-        let response = transport::send(&self.transport, request)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(target.operation))?;
+        let response =
+            transport::send_and_read(&self.transport, request, BODY_LIMIT, PROVIDER).await?;
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
-        let body = body
-            .collect(BODY_LIMIT)
-            .await
-            .map_err(|e| e.or_provider(PROVIDER).or_operation(target.operation))?;
         if !parts.status.is_success() {
             return Err(parse_error(status, &parts.headers, &body, target));
         }
@@ -162,27 +155,11 @@ impl Client {
     }
 }
 
-/// Checks an endpoint and gives it a trailing `/`.
+/// Checks an endpoint ([`transport::check_base_url`]) and gives it a trailing `/`.
 pub(crate) fn normalize_endpoint(endpoint: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Err(Error::invalid_input(format!("endpoint {endpoint:?} {why}")).with_provider(PROVIDER))
-    };
-    let trimmed = endpoint.trim();
-    let uri: http::Uri = match trimmed.parse() {
-        Ok(uri) => uri,
-        Err(_) => return bad("is not a URL"),
-    };
-    match uri.scheme_str() {
-        Some("http") | Some("https") => {}
-        _ => return bad("must start with http:// or https://"),
-    }
-    if uri.authority().is_none_or(|a| a.host().is_empty()) {
-        return bad("has no host");
-    }
-    if uri.query().is_some() || trimmed.contains('#') {
-        return bad("must not have a query or fragment");
-    }
-    let mut base = trimmed.to_string();
+    let mut base = transport::check_base_url(endpoint, "endpoint")
+        .map_err(|e| e.with_provider(PROVIDER))?
+        .to_string();
     if !base.ends_with('/') {
         base.push('/');
     }
@@ -247,17 +224,6 @@ fn says_taken(message: &str) -> bool {
     m.contains("already been taken") || m.contains("already exists") || m.contains("is taken")
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// At most 300 characters of a message, for errors.
 fn clip(text: &str) -> String {
     match text.char_indices().nth(300) {
@@ -266,17 +232,9 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
+/// Percent-encodes one path segment or query name or value ([`transport::percent_encode`]).
 pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    transport::percent_encode(text, false)
 }
 
 /// Standard base64 with padding, for the Basic authorization header.
@@ -303,6 +261,8 @@ pub(crate) fn base64(data: &[u8]) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use http::header::RETRY_AFTER;
+    use std::time::Duration;
 
     fn target() -> Target {
         Target::new("create_zone", ResourceKind::Zone, "example.com")
