@@ -413,7 +413,8 @@ impl Route53Dns {
         let mut zones = Vec::new();
         if let Some(list) = root.child("HostedZones") {
             for hosted in list.all("HostedZone") {
-                let zone = zone_from(hosted, None)?;
+                let zone = zone_from(hosted, None)
+                    .map_err(|e| e.or_provider(crate::PROVIDER).or_operation("ex_find_zones"))?;
                 if same_name(&zone.domain, domain) {
                     self.remember(&zone.id, &zone.domain);
                     zones.push(zone);
@@ -492,7 +493,8 @@ impl Route53Dns {
         let mut zones = Vec::new();
         if let Some(list) = root.child("HostedZones") {
             for hosted in list.all("HostedZone") {
-                let zone = zone_from(hosted, None)?;
+                let zone = zone_from(hosted, None)
+                    .map_err(|e| e.or_provider(crate::PROVIDER).or_operation("iterate_zones"))?;
                 self.remember(&zone.id, &zone.domain);
                 zones.push(zone);
             }

@@ -161,3 +161,28 @@ fn every_seed_reads_as_intended() {
     assert_eq!(*err.kind(), ErrorKind::MalformedResponse, "{err}");
     read("create-zone.xml", 3).unwrap();
 }
+
+/// Found by the libFuzzer target: a zone listing whose `<HostedZone>` has no `<Id>` was refused
+/// without naming the provider or the operation.
+#[test]
+fn a_listed_zone_without_an_id_is_refused_with_its_context() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/route53-xml");
+    let seed = std::fs::read_to_string(format!("{dir}/list-hosted-zones.xml")).unwrap();
+    let body = seed.replace("<Id>/hostedzone/ZSEED0000000001</Id>", "");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    for (op, operation) in [
+        (0, "iterate_zones"),
+        (3, "ex_find_zones"),
+        (5, "ex_find_zones"),
+    ] {
+        let err = runtime
+            .block_on(call(op, answering(200, body.clone().into_bytes())))
+            .unwrap_err();
+        assert_eq!(*err.kind(), ErrorKind::MalformedResponse, "{err}");
+        assert_eq!(err.provider(), Some("route53"), "{err}");
+        assert_eq!(err.operation(), Some(operation), "{err}");
+    }
+}
