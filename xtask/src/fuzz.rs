@@ -1,15 +1,23 @@
-//! `cargo xtask fuzz`: the fuzz properties, with many more cases than CI gives them.
+//! `cargo xtask fuzz`: the fuzz targets, for longer than CI runs them.
 //!
-//! Every crate's fuzz properties live in `tests/it/<name>_props.rs` (response parsers, the
-//! local driver's names) and draw their inputs from the seed corpora in `tests/corpus/`. CI runs
-//! them as part of the test suite with proptest's default of 256 cases each (fewer for those
-//! that touch the disk). This command finds every such module, and runs each with
-//! `PROPTEST_CASES` set to `--cases` (default 20,000). A failure is shrunk by proptest and saved
-//! in a `proptest-regressions` file beside the module; commit it, fix the bug, and the case is
-//! replayed by every later run.
+//! The targets exist in two forms:
+//!
+//! - proptest properties, in `crates/*/tests/it/<name>_props.rs`, drawing their inputs from
+//!   the seed corpora in `tests/corpus/`. CI runs them with every `cargo test`, with proptest's
+//!   default of 256 cases each (fewer for those that touch the disk). `cargo xtask fuzz
+//!   [--cases N]` finds every such module and runs it with `PROPTEST_CASES=N` (20,000 by
+//!   default). A failure is shrunk and saved in a `proptest-regressions` file beside the module;
+//!   commit it with the fix, and every later run replays it.
+//! - libFuzzer targets, in `fuzz/` (a workspace of its own), for coverage-guided runs with the
+//!   address sanitizer. `cargo xtask fuzz --libfuzzer SECONDS` runs each target for that long
+//!   with `cargo fuzz` (installed with `cargo install cargo-fuzz --locked`; the stable compiler
+//!   takes its nightly flags through `RUSTC_BOOTSTRAP=1`), with memory capped (2 GiB in all,
+//!   512 MiB for one allocation). Each grows its corpus in `fuzz/corpus/<target>/`; a crash is
+//!   saved in `fuzz/artifacts/<target>/` and fails the run.
 //!
 //! ```text
 //! cargo xtask fuzz [--cases N]
+//! cargo xtask fuzz --libfuzzer SECONDS
 //! ```
 
 use std::path::Path;
@@ -45,6 +53,12 @@ pub fn fuzz(flags: &[&str]) -> Result {
         ["--cases", n] => n
             .parse::<u64>()
             .map_err(|_| format!("--cases needs a number, not {n}"))?,
+        ["--libfuzzer", seconds] => {
+            let seconds = seconds
+                .parse::<u64>()
+                .map_err(|_| format!("--libfuzzer needs a number of seconds, not {seconds}"))?;
+            return libfuzzer(seconds);
+        }
         other => return Err(format!("fuzz: unknown arguments {other:?}")),
     };
     let root = root();
@@ -68,6 +82,64 @@ pub fn fuzz(flags: &[&str]) -> Result {
     Ok(())
 }
 
+/// The libFuzzer targets: the `[[bin]]` names of `fuzz/Cargo.toml`.
+fn libfuzzer_targets(root: &Path) -> Result<Vec<String>> {
+    let manifest = root.join("fuzz").join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+    let mut targets = Vec::new();
+    let mut in_bin = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin && let Some(value) = line.strip_prefix("name") {
+            let name = value
+                .trim()
+                .trim_start_matches('=')
+                .trim()
+                .trim_matches('"');
+            targets.push(name.to_string());
+        }
+    }
+    Ok(targets)
+}
+
+/// Runs every libFuzzer target for `seconds`; see the module documentation.
+fn libfuzzer(seconds: u64) -> Result {
+    let root = root();
+    let installed = cargo()
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        return Err("fuzz --libfuzzer needs cargo-fuzz: cargo install cargo-fuzz --locked".into());
+    }
+    let targets = libfuzzer_targets(&root)?;
+    let started = Instant::now();
+    for target in &targets {
+        let corpus = root.join("fuzz").join("corpus").join(target);
+        std::fs::create_dir_all(&corpus)
+            .map_err(|e| format!("creating {}: {e}", corpus.display()))?;
+        let mut cmd = cargo();
+        cmd.env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", target.as_str()])
+            .arg(&corpus)
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .args(["-rss_limit_mb=2048", "-malloc_limit_mb=512", "-timeout=20"]);
+        run(
+            &format!("cargo fuzz run {target} for {seconds} s"),
+            &mut cmd,
+        )?;
+    }
+    println!(
+        "\nfuzz: {} libFuzzer targets, {seconds} s each, {:.0} s, nothing found",
+        targets.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +153,8 @@ mod tests {
                 .any(|(p, m)| p == "libcloud-local" && m == "name_props"),
             "{found:?}"
         );
+        let targets = libfuzzer_targets(&root()).unwrap();
+        assert!(targets.iter().any(|t| t == "s3_xml"), "{targets:?}");
+        assert!(targets.iter().all(|t| !t.is_empty() && !t.contains('"')));
     }
 }
