@@ -35,6 +35,7 @@ const ONCE_TESTS: &[(&str, &str)] = &[
     ("libcloud-s3", "secrets::"),
     ("libcloud-zerigo", "secrets::"),
     ("libcloud-gogrid", "secrets::"),
+    ("libcloud-openstack", "secrets::"),
     ("libcloud-http", "tls::"),
 ];
 

@@ -99,8 +99,8 @@ fn all_faults() -> Vec<Fault> {
 }
 
 /// Typed failures of the network, the server or the data, saying where they came from.
-/// `NotFound` of the upload is a large object whose manifest PUT lost its answer and was sent
-/// again after its segments were cleaned up; the object's final state is checked either way.
+/// `NotFound` of the upload is accepted as in the S3 runs (see docs/reliability.md); the
+/// object's final state is checked either way.
 fn is_typed_failure(err: &Error) -> bool {
     matches!(
         err.kind(),

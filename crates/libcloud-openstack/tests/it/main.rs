@@ -11,6 +11,7 @@ mod live_mimic;
 mod live_swift;
 mod nova;
 mod renewal;
+mod secrets;
 mod slo;
 mod swift;
 

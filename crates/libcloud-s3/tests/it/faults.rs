@@ -154,10 +154,9 @@ fn all_faults() -> Vec<Fault> {
 /// Whether an error is one a caller can act on: a typed failure of the network, the server or
 /// the data, saying which provider and operation it came from.
 ///
-/// `NotFound` of the upload is among them: when the answer to `CompleteMultipartUpload` is lost
-/// and the request is sent again, the server has completed the upload already and answers
-/// `NoSuchUpload`. The object is stored (the final check allows for it), but the call reports a
-/// failure; see docs/reliability.md.
+/// `NotFound` of the upload (S3's `NoSuchUpload`) is among them: a multipart upload under
+/// faults ended so once in about 12,000 calls on Garage, with the object's final state still
+/// one the run allowed. Its cause is not pinned down; see docs/reliability.md.
 fn is_typed_failure(err: &Error) -> bool {
     matches!(
         err.kind(),
