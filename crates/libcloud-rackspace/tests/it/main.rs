@@ -8,6 +8,7 @@
 mod cdn;
 mod compute;
 mod dns;
+mod json_props;
 mod live_mimic;
 mod live_swift;
 mod loadbalancer;
