@@ -254,6 +254,7 @@ pub const THROTTLING_CODES: &[&str] = &[
     "RequestThrottled",
     "RequestThrottledException",
     "RequestLimitExceeded",
+    "TooManyRequests",
     "TooManyRequestsException",
     "PriorRequestNotComplete",
     "BandwidthLimitExceeded",
@@ -334,7 +335,7 @@ const REDIRECT_CODES: &[&str] = &["PermanentRedirect", "TemporaryRedirect", "Red
 /// | `SignatureDoesNotMatch`, `InvalidAccessKeyId`, `ExpiredToken`, `InvalidClientTokenId`, `AuthFailure`, ... | `InvalidCredentials` |
 /// | `AccessDenied`, `UnauthorizedOperation`, ... | `PermissionDenied` |
 /// | `InvalidBucketName`, `InvalidArgument`, `MalformedXML`, `InvalidParameterValue`, ... | `InvalidInput` |
-/// | [`THROTTLING_CODES`] (`SlowDown`, `Throttling`, `RequestLimitExceeded`, ...) | `RateLimited`, temporary, with `Retry-After` if sent |
+/// | [`THROTTLING_CODES`] (`SlowDown`, `Throttling`, `RequestLimitExceeded`, ...), or any code with status 429 | `RateLimited`, temporary, with `Retry-After` if sent |
 /// | `InternalError`, `ServiceUnavailable`, ... | `Provider`, temporary |
 /// | `RequestTimeout` | `Timeout`, temporary |
 /// | `NotImplemented` | `Unsupported` |
@@ -492,9 +493,11 @@ fn from_code(
         "NotImplemented" => Error::bare(ErrorKind::Unsupported),
         c if REDIRECT_CODES.contains(&c) => wrong_region(c, headers, body, ctx),
         "AuthorizationHeaderMalformed" if has_region => wrong_region(code, headers, body, ctx),
-        c if THROTTLING_CODES.contains(&c) => Error::bare(ErrorKind::RateLimited {
-            retry_after: retry_after(headers),
-        }),
+        c if THROTTLING_CODES.contains(&c) || status == 429 => {
+            Error::bare(ErrorKind::RateLimited {
+                retry_after: retry_after(headers),
+            })
+        }
         c if CREDENTIAL_CODES.contains(&c) => Error::bare(ErrorKind::InvalidCredentials),
         c if PERMISSION_CODES.contains(&c) => Error::bare(ErrorKind::PermissionDenied),
         c if INPUT_CODES.contains(&c) => Error::bare(ErrorKind::InvalidInput),
@@ -816,6 +819,15 @@ mod tests {
             *parse_error(429, &none, b"", &ctx()).kind(),
             ErrorKind::RateLimited { retry_after: None }
         );
+        let too_many = b"<Error><Code>TooManyRequests</Code><Message>slow down</Message></Error>";
+        let err = parse_error(429, &none, too_many, &ctx());
+        assert_eq!(*err.kind(), ErrorKind::RateLimited { retry_after: None });
+        assert!(err.is_temporary());
+        let odd = b"<Error><Code>SomethingNew</Code></Error>";
+        assert!(matches!(
+            parse_error(429, &none, odd, &ctx()).kind(),
+            ErrorKind::RateLimited { .. }
+        ));
         let html = b"<html><head><title>502 Bad Gateway</title></head></html>";
         let err = parse_error(502, &none, html, &ctx());
         assert_eq!(*err.kind(), ErrorKind::Provider { code: "502".into() });
