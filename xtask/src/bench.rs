@@ -383,6 +383,35 @@ struct Figure {
     rss_mib: f64,
 }
 
+impl Figure {
+    /// A results-table cell: the median, its spread, the ratio to the raw client's median and
+    /// the speed.
+    fn time_cell(&self, raw: f64, rate: &str) -> String {
+        format!(
+            " {:.3} s ±{:.0} % ({:.2}) {rate} |",
+            self.seconds,
+            self.spread * 100.0,
+            self.seconds / raw
+        )
+    }
+
+    /// A peak-memory table cell.
+    fn rss_cell(&self) -> String {
+        format!(" {:.1} |", self.rss_mib)
+    }
+}
+
+/// The header and rule rows of a table with an operation column and one column per client.
+fn table_head<'a>(clients: impl Iterator<Item = &'a str>) -> (String, String) {
+    let mut header = String::from("| operation |");
+    let mut rule = String::from("|---|");
+    for title in clients {
+        let _ = write!(header, " {title} |");
+        rule.push_str("---:|");
+    }
+    (header, rule)
+}
+
 type Results = BTreeMap<(usize, OpId, ClientId), Figure>;
 
 /// Runs the benchmark: `cargo xtask bench s3 [--quick] [--repeat N]`.
@@ -536,12 +565,7 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
              fast as the floor, 1.10 = 10 % slower); then the speed at the median.\n",
             plan.repeat
         );
-        let mut header = String::from("| operation |");
-        let mut rule = String::from("|---|");
-        for client in ClientId::ALL {
-            let _ = write!(header, " {} |", client.title());
-            rule.push_str("---:|");
-        }
+        let (header, rule) = table_head(ClientId::ALL.iter().map(|c| c.title()));
         let _ = writeln!(out, "{header}\n{rule}");
         for op in OpId::ALL {
             let raw = get(op, ClientId::Raw).map(|f| f.seconds);
@@ -549,14 +573,7 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
             for client in ClientId::ALL {
                 match (get(op, client), raw) {
                     (Some(f), Some(raw)) => {
-                        let _ = write!(
-                            row,
-                            " {:.3} s ±{:.0} % ({:.2}) {} |",
-                            f.seconds,
-                            f.spread * 100.0,
-                            f.seconds / raw,
-                            rate(plan, op, f.seconds)
-                        );
+                        row.push_str(&f.time_cell(raw, &rate(plan, op, f.seconds)));
                     }
                     _ => row.push_str(" n/a |"),
                 }
@@ -573,7 +590,7 @@ fn report(plan: &Plan, servers: &[Server], results: &Results) -> String {
             for client in ClientId::ALL {
                 match get(op, client) {
                     Some(f) => {
-                        let _ = write!(row, " {:.1} |", f.rss_mib);
+                        row.push_str(&f.rss_cell());
                     }
                     None => row.push_str(" n/a |"),
                 }
@@ -1273,12 +1290,7 @@ fn aws_report(plan: &AwsPlan, results: &AwsResults) -> String {
          10 % slower); then the speed at the median.\n",
         plan.repeat
     );
-    let mut header = String::from("| operation |");
-    let mut rule = String::from("|---|");
-    for client in AwsClient::ALL {
-        let _ = write!(header, " {} |", client.title());
-        rule.push_str("---:|");
-    }
+    let (header, rule) = table_head(AwsClient::ALL.iter().map(|c| c.title()));
     let _ = writeln!(out, "{header}\n{rule}");
     for op in AwsOp::ALL {
         let raw = get(op, AwsClient::Raw).map(|f| f.seconds);
@@ -1286,14 +1298,7 @@ fn aws_report(plan: &AwsPlan, results: &AwsResults) -> String {
         for client in AwsClient::ALL {
             match (get(op, client), raw) {
                 (Some(f), Some(raw)) => {
-                    let _ = write!(
-                        row,
-                        " {:.3} s ±{:.0} % ({:.2}) {} |",
-                        f.seconds,
-                        f.spread * 100.0,
-                        f.seconds / raw,
-                        op.rate(plan, f.seconds)
-                    );
+                    row.push_str(&f.time_cell(raw, &op.rate(plan, f.seconds)));
                 }
                 _ => row.push_str(" cannot |"),
             }
@@ -1310,7 +1315,7 @@ fn aws_report(plan: &AwsPlan, results: &AwsResults) -> String {
         for client in AwsClient::ALL {
             match get(op, client) {
                 Some(f) => {
-                    let _ = write!(row, " {:.1} |", f.rss_mib);
+                    row.push_str(&f.rss_cell());
                 }
                 None => row.push_str(" cannot |"),
             }
