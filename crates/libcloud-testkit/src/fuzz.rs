@@ -25,6 +25,37 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
 
+/// Deterministic damaged copies of a recorded `body`: cut at about 25 points (and one byte
+/// short of its end), and 48 copies with a piece of `junk` (bytes that break the format) written
+/// over a place chosen by an xorshift generator started at `seed`. Each comes with a label
+/// saying what was done, for failure messages.
+pub fn cut_and_garbled(body: &[u8], junk: &[&[u8]], seed: u32) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let step = (body.len() / 24).max(1);
+    for cut in (0..body.len())
+        .step_by(step)
+        .chain([body.len().saturating_sub(1)])
+    {
+        out.push((format!("cut at {cut}"), body[..cut].to_vec()));
+    }
+    if junk.is_empty() {
+        return out;
+    }
+    let mut seed = seed.max(1);
+    for i in 0..48 {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let at = seed as usize % body.len().max(1);
+        let j = junk[i % junk.len()];
+        let mut garbled = body.to_vec();
+        let end = (at + j.len()).min(garbled.len());
+        garbled.splice(at..end, j.iter().copied());
+        out.push((format!("{:?} at {at}", String::from_utf8_lossy(j)), garbled));
+    }
+    out
+}
+
 /// A proptest configuration running `PROPTEST_CASES` cases when that is set, else
 /// `default_cases`: for properties whose cases are slow (they touch the file system), so that
 /// the default run stays short while `cargo xtask fuzz` can still raise the count.

@@ -70,28 +70,8 @@ fn status_of(file: &str) -> u16 {
 /// Deterministic variants of `body`: cut at many points, and with bytes replaced by ones that
 /// break XML, numbers or UTF-8.
 fn variants(body: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let step = (body.len() / 24).max(1);
-    for cut in (0..body.len())
-        .step_by(step)
-        .chain([body.len().saturating_sub(1)])
-    {
-        out.push((format!("cut at {cut}"), body[..cut].to_vec()));
-    }
     let junk: &[&[u8]] = &[b"<", b">", b"&", b"\xff", b"x", b"\"", b"</", b"-1"];
-    let mut seed: u32 = 0x9e37_79b9;
-    for i in 0..48 {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        let at = seed as usize % body.len().max(1);
-        let j = junk[i % junk.len()];
-        let mut garbled = body.to_vec();
-        let end = (at + j.len()).min(garbled.len());
-        garbled.splice(at..end, j.iter().copied());
-        out.push((format!("{:?} at {at}", String::from_utf8_lossy(j)), garbled));
-    }
-    out
+    libcloud_testkit::fuzz::cut_and_garbled(body, junk, 0x9e37_79b9)
 }
 
 #[tokio::test]
